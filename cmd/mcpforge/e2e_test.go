@@ -83,21 +83,22 @@ func TestEndToEnd(t *testing.T) {
 					})
 				}
 			}
-			if hasNetwork(a.Transports) {
-				t.Run("hostile-requests", func(t *testing.T) { checkHostile(t, bin) })
-				t.Run("sigterm", func(t *testing.T) { checkSIGTERM(t, bin) })
+			if net := networkTransport(a.Transports); net != "" {
+				t.Run("hostile-requests", func(t *testing.T) { checkHostile(t, bin, net) })
+				t.Run("sigterm", func(t *testing.T) { checkSIGTERM(t, bin, net) })
 			}
 		})
 	}
 }
 
-func hasNetwork(transports []string) bool {
+// networkTransport returns the first HTTP-based transport, or "".
+func networkTransport(transports []string) string {
 	for _, tr := range transports {
 		if tr != "stdio" {
-			return true
+			return tr
 		}
 	}
-	return false
+	return ""
 }
 
 // generateAndBuild runs `mcpforge new` for an answers file and checks that the
@@ -361,8 +362,8 @@ func checkNetwork(t *testing.T, bin, transport, ask, want string) {
 }
 
 // checkHostile sends requests a browser on a hostile page could send.
-func checkHostile(t *testing.T, bin string) {
-	p := startServer(t, bin)
+func checkHostile(t *testing.T, bin, transport string) {
+	p := startServer(t, bin, "--transport", transport)
 	cases := []struct {
 		name   string
 		method string
@@ -401,8 +402,8 @@ func checkHostile(t *testing.T, bin string) {
 }
 
 // checkSIGTERM stops a server in the middle of an open session.
-func checkSIGTERM(t *testing.T, bin string) {
-	p := startServer(t, bin)
+func checkSIGTERM(t *testing.T, bin, transport string) {
+	p := startServer(t, bin, "--transport", transport)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sess, err := newSDKClient().Connect(ctx, &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", MaxRetries: -1}, &mcpsdk.ClientSessionOptions{ProtocolVersion: "2025-11-25"})

@@ -1,0 +1,399 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/mcpforge/mcpforge/generator"
+)
+
+// runWizard asks the user for the missing answers on a terminal, with the
+// given answers pre-filled, and returns the completed answers. It is nil until
+// the interactive wizard lands; `new` then tells the user to pass --yes. The
+// wizard must only fill answers: validation, rendering and writing stay here.
+var runWizard func(ctx context.Context, a generator.Answers, in io.Reader, out io.Writer) (generator.Answers, error)
+
+// stdinIsTerminal reports whether r is an interactive terminal. Tests replace
+// it to exercise the terminal path without one.
+var stdinIsTerminal = func(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// newOptions are the flags of `mcpforge new` that are not answers.
+type newOptions struct {
+	answersFile string
+	dir         string
+	yes         bool
+	dryRun      bool
+	force       bool
+	noTidy      bool
+	noGit       bool
+}
+
+// Flags that set answers. Their names are the Flag of each generator.Field
+// (a test keeps them in step), so help, the missing-answers list and
+// validation messages agree.
+const (
+	flagModule       = "module"
+	flagDescription  = "description"
+	flagTransport    = "transport"
+	flagAuth         = "auth"
+	flagIssuer       = "issuer"
+	flagAudience     = "audience"
+	flagJWKSURI      = "jwks-uri"
+	flagProxyHeader  = "proxy-header"
+	flagTrustedProxy = "trusted-proxy"
+	flagOAuth        = "oauth"
+	flagNoOAuth      = "no-oauth"
+	flagDeploy       = "deploy"
+)
+
+// stringAnswerFlags and listAnswerFlags map answer flags to answer keys.
+var (
+	stringAnswerFlags = map[string]string{
+		flagModule:      generator.KeyModule,
+		flagDescription: generator.KeyDescription,
+		flagAuth:        generator.KeyAuth,
+		flagIssuer:      generator.KeyIssuer,
+		flagAudience:    generator.KeyAudience,
+		flagJWKSURI:     generator.KeyJWKSURI,
+		flagProxyHeader: generator.KeyProxyHeader,
+	}
+	listAnswerFlags = map[string]string{
+		flagTransport:    generator.KeyTransports,
+		flagTrustedProxy: generator.KeyTrustedProxies,
+		flagDeploy:       generator.KeyDeploy,
+	}
+)
+
+func newNewCmd() *cobra.Command {
+	o := &newOptions{}
+	cmd := &cobra.Command{
+		Use:   "new NAME",
+		Short: "Generate a new MCP server repository",
+		Long: `Generate a new MCP server repository called NAME in ./NAME (or --dir).
+
+Answers come from flags, from an answers file (--answers, TOML with the keys
+name, module, description, transports, auth, issuer, audience, jwks_uri,
+proxy_header, trusted_proxies, oauth, deploy), or from the defaults with
+--yes. A flag wins over the file; the file wins over the defaults. The
+.mcpforge.toml of a generated repository is itself an answers file.
+
+After writing, mcpforge runs go mod tidy (offline when the module cache
+holds the pinned versions) and git init without a commit; --no-tidy and
+--no-git turn them off.`,
+		Example: `  mcpforge new weather --yes
+  mcpforge new weather --module github.com/acme/weather --transport http,sse --yes
+  mcpforge new weather --auth jwt-local --issuer https://id.acme.com/realms/main --yes
+  mcpforge new --answers answers.toml --dir ./out --dry-run`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageError(fmt.Errorf("new takes one argument, the server name, but got %d: %s", len(args), strings.Join(args, " ")))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, args) },
+	}
+	f := cmd.Flags()
+	f.SortFlags = false
+	f.String(flagModule, "", "Go module `path` (default example.com/NAME)")
+	f.String(flagDescription, "", "one-line `text` describing the server")
+	f.StringSlice(flagTransport, nil, "transports to serve, a `list` of stdio, http, sse (default stdio,http)")
+	f.String(flagAuth, "", "authorization `strategy`: none, jwt-local or jwt-external (default none)")
+	f.String(flagIssuer, "", "token issuer `URL` (jwt-local; default a placeholder to replace)")
+	f.String(flagAudience, "", "token `audience` (jwt-local; default the server's public URL of /mcp)")
+	f.String(flagJWKSURI, "", "`URL` of the issuer's JWKS (jwt-local; default a placeholder to replace)")
+	f.String(flagProxyHeader, "", "`header` carrying the proxy's claims (jwt-external; default "+generator.DefaultProxyHeader+")")
+	f.StringSlice(flagTrustedProxy, nil, "`CIDR`s of trusted proxies, repeatable (jwt-external; default 127.0.0.1/32,::1/128)")
+	f.Bool(flagOAuth, false, "serve OAuth discovery and /login (jwt-local; on by default there)")
+	f.Bool(flagNoOAuth, false, "do not serve OAuth discovery and /login")
+	f.StringSlice(flagDeploy, nil, "deployment artifacts, a `list` of docker, helm, ci, release, or none (default all)")
+	f.StringVar(&o.answersFile, "answers", "", "read answers from a TOML `file`")
+	f.StringVar(&o.dir, "dir", "", "target `directory` (default ./NAME)")
+	f.BoolVarP(&o.yes, "yes", "y", false, "take the defaults for every answer not given; never prompt")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print every file that would be written with its size; write nothing")
+	f.BoolVar(&o.force, "force", false, "write into a non-empty directory (replaces only the files mcpforge generates)")
+	f.BoolVar(&o.noTidy, "no-tidy", false, "do not run go mod tidy after writing")
+	f.BoolVar(&o.noGit, "no-git", false, "do not run git init after writing")
+
+	// Shell completion of the closed sets and of file arguments.
+	complete := func(flag string, values []string) {
+		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+	}
+	complete(flagTransport, generator.KnownTransports())
+	complete(flagAuth, generator.KnownAuth())
+	complete(flagDeploy, append(generator.KnownDeploy(), "none"))
+	_ = cmd.MarkFlagFilename("answers", "toml")
+	_ = cmd.MarkFlagDirname("dir")
+	return cmd
+}
+
+func (o *newOptions) run(cmd *cobra.Command, args []string) error {
+	stdout := cmd.OutOrStdout()
+	var fromFile generator.Answers
+	if o.answersFile != "" {
+		a, err := generator.LoadAnswers(o.answersFile)
+		if err != nil {
+			return usageError(err)
+		}
+		fromFile = a
+	}
+	fromFlags, err := answersFromFlags(cmd.Flags(), args)
+	if err != nil {
+		return usageError(err)
+	}
+	a := generator.Merge(fromFile, fromFlags)
+
+	if missing := a.Missing(); len(missing) > 0 && !o.yes {
+		terminal := stdinIsTerminal(cmd.InOrStdin())
+		if !terminal || runWizard == nil {
+			return usageError(missingAnswersError(missing, terminal))
+		}
+		if a, err = runWizard(cmd.Context(), a, cmd.InOrStdin(), stdout); err != nil {
+			return failure(err)
+		}
+	}
+	if a.Name == "" {
+		return usageError(errors.New("no server name: pass it as the first argument (mcpforge new weather) or as name in the --answers file"))
+	}
+	a = a.WithDefaults()
+	if err := a.Validate(); err != nil {
+		return usageError(describeValidation(err))
+	}
+	b := currentBuild()
+	set, err := generator.Render(a, generator.WithVersion(b.version))
+	if err != nil {
+		return failure(err)
+	}
+	dir := o.dir
+	if dir == "" {
+		dir = a.Name
+	}
+	wopts := generator.WriteOptions{Force: o.force}
+	if o.dryRun {
+		if err := generator.CheckTarget(set, dir, wopts); err != nil {
+			return classify(err)
+		}
+		printPlan(stdout, set, dir, o)
+		return nil
+	}
+	if err := generator.Write(set, dir, wopts); err != nil {
+		return classify(err)
+	}
+	fmt.Fprintf(stdout, "created %s: %d files\n", dir, set.Len())
+
+	var postErrs []error
+	if !o.noTidy {
+		if err := generator.Tidy(cmd.Context(), dir); err != nil {
+			postErrs = append(postErrs, err)
+		} else {
+			fmt.Fprintln(stdout, "go mod tidy: done")
+		}
+	}
+	if !o.noGit {
+		if err := generator.GitInit(cmd.Context(), dir); err != nil {
+			postErrs = append(postErrs, err)
+		} else {
+			fmt.Fprintln(stdout, "git init: done (no commit)")
+		}
+	}
+	if len(postErrs) > 0 {
+		return failure(errors.Join(postErrs...))
+	}
+	printNextSteps(stdout, dir, a, o)
+	return nil
+}
+
+// classify maps generator errors to exit codes: input the user can fix is
+// usage, anything else a failure.
+func classify(err error) error {
+	if generator.IsUsage(err) {
+		return usageError(err)
+	}
+	return failure(err)
+}
+
+// answersFromFlags collects the answers given on the command line; only flags
+// actually given count, so that they override an answers file and nothing
+// else.
+func answersFromFlags(f *pflag.FlagSet, args []string) (generator.Answers, error) {
+	var a generator.Answers
+	if len(args) == 1 {
+		a.Name = args[0]
+		a.MarkGiven(generator.KeyName)
+	}
+	for flag, key := range stringAnswerFlags {
+		if !f.Changed(flag) {
+			continue
+		}
+		v, _ := f.GetString(flag)
+		switch key {
+		case generator.KeyModule:
+			a.Module = v
+		case generator.KeyDescription:
+			a.Description = v
+		case generator.KeyAuth:
+			a.Auth = v
+		case generator.KeyIssuer:
+			a.Issuer = v
+		case generator.KeyAudience:
+			a.Audience = v
+		case generator.KeyJWKSURI:
+			a.JWKSURI = v
+		case generator.KeyProxyHeader:
+			a.ProxyHeader = v
+		}
+		a.MarkGiven(key)
+	}
+	for flag, key := range listAnswerFlags {
+		if !f.Changed(flag) {
+			continue
+		}
+		v, _ := f.GetStringSlice(flag)
+		switch key {
+		case generator.KeyTransports:
+			a.Transports = v
+		case generator.KeyTrustedProxies:
+			a.TrustedProxies = v
+		case generator.KeyDeploy:
+			a.Deploy = v
+		}
+		a.MarkGiven(key)
+	}
+	on, off := f.Changed(flagOAuth), f.Changed(flagNoOAuth)
+	switch {
+	case on && off:
+		return a, fmt.Errorf("--%s and --%s exclude each other; give one", flagOAuth, flagNoOAuth)
+	case on:
+		v, _ := f.GetBool(flagOAuth)
+		a.OAuth = &v
+	case off:
+		v, _ := f.GetBool(flagNoOAuth)
+		v = !v
+		a.OAuth = &v
+	}
+	return a, nil
+}
+
+// flagLabel names an answer the way a command-line user gives it.
+func flagLabel(field generator.Field) string {
+	if field.Flag == "" {
+		return "NAME"
+	}
+	if field.Key == generator.KeyOAuth {
+		return "--" + flagOAuth + " / --" + flagNoOAuth
+	}
+	return "--" + field.Flag
+}
+
+// missingAnswersError lists every missing answer with its flag.
+func missingAnswersError(missing []generator.Field, terminal bool) error {
+	var b strings.Builder
+	if terminal {
+		b.WriteString("the interactive wizard is not available yet; pass --yes to take the defaults for the missing answers, or give them:\n")
+	} else {
+		b.WriteString("missing answers and no terminal to ask them on; give them as flags or in --answers FILE, or pass --yes to take the defaults:\n")
+	}
+	width := 0
+	for _, m := range missing {
+		width = max(width, len(flagLabel(m)))
+	}
+	for i, m := range missing {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "  %-*s  (%s)", width, flagLabel(m), m.Help)
+	}
+	return errors.New(b.String())
+}
+
+// describeValidation lists every problem, each with its answers-file key and
+// its flag, since the answer may have come from either.
+func describeValidation(err error) error {
+	var ve *generator.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("invalid answers:")
+	for _, p := range ve.Problems {
+		field, _ := generator.FieldFor(p.Key)
+		label := flagLabel(field)
+		if field.Flag == "" {
+			label = "the NAME argument"
+		}
+		fmt.Fprintf(&b, "\n  %s (%s): %s", p.Key, label, p.Message)
+	}
+	return &validationMessage{msg: b.String(), err: err}
+}
+
+// validationMessage keeps the ValidationError reachable through errors.As
+// while printing the multi-line form.
+type validationMessage struct {
+	msg string
+	err error
+}
+
+func (e *validationMessage) Error() string { return e.msg }
+func (e *validationMessage) Unwrap() error { return e.err }
+
+func printPlan(w io.Writer, set *generator.FileSet, dir string, o *newOptions) {
+	fmt.Fprintf(w, "dry run: would write %d files (%d bytes) to %s\n", set.Len(), set.Size(), dir)
+	for _, e := range set.Plan() {
+		fmt.Fprintf(w, "%9d  %s\n", e.Size, e.Path)
+	}
+	var post []string
+	if !o.noTidy {
+		post = append(post, "go mod tidy")
+	}
+	if !o.noGit {
+		post = append(post, "git init")
+	}
+	if len(post) > 0 {
+		fmt.Fprintf(w, "then run %s there\n", strings.Join(post, " and "))
+	}
+	fmt.Fprintln(w, "nothing was written")
+}
+
+func printNextSteps(w io.Writer, dir string, a generator.Answers, o *newOptions) {
+	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n", shellQuote(dir))
+	if o.noTidy {
+		fmt.Fprintln(w, "  go mod tidy")
+	}
+	switch {
+	case slices.Contains(a.Transports, generator.TransportHTTP) || slices.Contains(a.Transports, generator.TransportSSE):
+		fmt.Fprintf(w, "  go run ./cmd/%s --transport %s   # then open http://127.0.0.1:8080/\n", a.Name, firstNetwork(a.Transports))
+	default:
+		fmt.Fprintf(w, "  go run ./cmd/%s   # speaks MCP on stdin/stdout; see README.md to connect a client\n", a.Name)
+	}
+	fmt.Fprintln(w, "  go test ./...")
+}
+
+func firstNetwork(transports []string) string {
+	for _, t := range transports {
+		if t != generator.TransportStdio {
+			return t
+		}
+	}
+	return generator.TransportHTTP
+}
+
+// shellQuote quotes a path for pasting into a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./+@:", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,741 @@
+package generator
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/yosida95/uritemplate/v3"
+)
+
+// This file writes the Go source of the files `mcpforge add` creates. The
+// sources are built as text and gofmt'ed by the caller; every name that
+// reaches them was validated (item and argument names are ASCII letters,
+// digits, '_', '-' and '.') and every free text is quoted with strconv.Quote.
+
+// goFile accumulates one Go source file.
+type goFile struct {
+	b strings.Builder
+}
+
+func (f *goFile) line(format string, args ...any) {
+	fmt.Fprintf(&f.b, format, args...)
+	f.b.WriteByte('\n')
+}
+
+func (f *goFile) bytes() []byte { return []byte(f.b.String()) }
+
+// imports writes the import block: standard library first, then the rest.
+func (f *goFile) imports(std, other []string) {
+	f.line("import (")
+	for _, p := range std {
+		f.line("\t%q", p)
+	}
+	if len(std) > 0 && len(other) > 0 {
+		f.line("")
+	}
+	for _, p := range other {
+		f.line("\t%q", p)
+	}
+	f.line(")")
+	f.line("")
+}
+
+// comment writes text as a // comment wrapped at about 76 columns, with the
+// given indentation.
+func (f *goFile) comment(indent, text string) {
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > 76 {
+			f.line("%s// %s", indent, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		f.line("%s// %s", indent, line)
+	}
+}
+
+// title turns an item name into a human title: get_forecast -> Get forecast.
+func title(name string) string {
+	w := words(name)
+	if len(w) == 0 {
+		return name
+	}
+	s := strings.Join(w, " ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// localNames gives each argument a local variable name in the handler:
+// its camel-case form, clear of keywords, predeclared names, imports, the
+// handler's own names and the other arguments.
+func localNames(args []string, taken ...string) []string {
+	used := setOf(append([]string{"ctx", "req", "err", "ok", "id", "scope", "v"}, taken...)...)
+	out := make([]string, len(args))
+	for i, a := range args {
+		stem := camel(a, "arg")
+		if reservedIdent(stem) || used[stem] {
+			stem += "Arg"
+		}
+		name := stem
+		for n := 2; reservedIdent(name) || used[name]; n++ {
+			name = stem + strconv.Itoa(n)
+		}
+		used[name] = true
+		out[i] = name
+	}
+	return out
+}
+
+// formatArgs returns the format string and argument list of a Sprintf that
+// echoes the arguments: "city=%v, days=%v", "city, days".
+func formatArgs(names, vars []string) (string, string) {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + "=%v"
+	}
+	return strings.Join(parts, ", "), strings.Join(vars, ", ")
+}
+
+// toolCode writes the files of one new tool.
+type toolCode struct {
+	spec     ToolSpec
+	names    itemNames
+	module   string
+	enforce  bool // check the scopes in the handler through internal/auth
+	authRepo bool // the repository was generated with authorization
+}
+
+func (c toolCode) builder() string   { return c.names.base + "Tool" }
+func (c toolCode) scopesVar() string { return c.names.base + "Scopes" }
+
+func (c toolCode) description() string {
+	if c.spec.Description != "" {
+		return c.spec.Description
+	}
+	return fmt.Sprintf("TODO: say what %s does; models read this to decide when to call it.", c.spec.Name)
+}
+
+func (c toolCode) argNames() []string {
+	out := make([]string, len(c.spec.Args))
+	for i, a := range c.spec.Args {
+		out[i] = a.Name
+	}
+	return out
+}
+
+func (c toolCode) source() ([]byte, error) {
+	s := c.spec
+	f := &goFile{}
+	f.line("package tools")
+	f.line("")
+	std := []string{"context"}
+	if len(s.Args) > 0 || c.enforce {
+		std = append(std, "fmt")
+	}
+	if c.enforce {
+		std = append(std, "strings")
+	}
+	other := []string{mcpImport}
+	if c.enforce {
+		other = append(other, c.module+"/internal/auth")
+	}
+	f.imports(std, other)
+	f.line("func init() { register(%s(), %s) }", c.builder(), c.names.base)
+	f.line("")
+	if len(s.Scopes) > 0 {
+		quoted := make([]string, len(s.Scopes))
+		for i, sc := range s.Scopes {
+			quoted[i] = strconv.Quote(sc)
+		}
+		switch {
+		case c.enforce:
+			f.comment("", fmt.Sprintf("%s are the OAuth scopes a caller needs to use the %s tool. The handler checks them itself, so they hold whatever config.toml says; list the tool in middleware.jwt.tool_scopes too (%q) to answer HTTP 403 insufficient_scope and to hide it from callers without them.",
+				c.scopesVar(), s.Name, s.Name+"="+strings.Join(s.Scopes, " ")))
+		case c.authRepo:
+			f.comment("", fmt.Sprintf("%s are the OAuth scopes a caller needs to use the %s tool. Nothing checks them yet: list the tool in middleware.jwt.tool_scopes of config.toml (%q) or check them in the handler.",
+				c.scopesVar(), s.Name, s.Name+"="+strings.Join(s.Scopes, " ")))
+		default:
+			f.comment("", fmt.Sprintf("%s are the OAuth scopes the %s tool is meant to need. This server was generated without authorization, so nothing checks them.",
+				c.scopesVar(), s.Name))
+		}
+		f.line("var %s = []string{%s}", c.scopesVar(), strings.Join(quoted, ", "))
+		f.line("")
+	}
+	f.comment("", fmt.Sprintf("%s describes the %s tool to clients: what it does, its arguments and its annotations.", c.builder(), s.Name))
+	f.line("func %s() mcp.Tool {", c.builder())
+	f.line("\treturn mcp.NewTool(%s,", strconv.Quote(s.Name))
+	f.line("\t\tmcp.WithDescription(%s),", strconv.Quote(c.description()))
+	if s.ReadOnly {
+		f.comment("\t\t", "Annotations are hints for clients: this tool only reads, so they need not ask before calling it. Change them if it ever writes.")
+	} else {
+		f.comment("\t\t", "Annotations are hints for clients. These are the cautious values the MCP specification assumes for a tool that says nothing; once the tool does its work, say what it really does (a tool that only reads: read-only true, destructive false).")
+	}
+	f.line("\t\tmcp.WithTitleAnnotation(%s),", strconv.Quote(title(s.Name)))
+	f.line("\t\tmcp.WithReadOnlyHintAnnotation(%t),", s.ReadOnly)
+	f.line("\t\tmcp.WithDestructiveHintAnnotation(%t),", !s.ReadOnly)
+	f.line("\t\tmcp.WithIdempotentHintAnnotation(%t),", s.ReadOnly)
+	f.line("\t\tmcp.WithOpenWorldHintAnnotation(%t),", !s.ReadOnly)
+	for _, a := range s.Args {
+		opts := []string{}
+		if a.Type == ArgArray {
+			opts = append(opts, "mcp.WithStringItems()")
+		}
+		if a.Required {
+			opts = append(opts, "mcp.Required()")
+		}
+		if a.Description != "" {
+			opts = append(opts, "mcp.Description("+strconv.Quote(a.Description)+")")
+		}
+		fn := map[string]string{
+			ArgString: "WithString", ArgNumber: "WithNumber", ArgInteger: "WithInteger",
+			ArgBoolean: "WithBoolean", ArgArray: "WithArray", ArgObject: "WithObject",
+		}[a.Type]
+		if len(opts) == 0 {
+			f.line("\t\tmcp.%s(%s),", fn, strconv.Quote(a.Name))
+			continue
+		}
+		f.line("\t\tmcp.%s(%s,", fn, strconv.Quote(a.Name))
+		for _, o := range opts {
+			f.line("\t\t\t%s,", o)
+		}
+		f.line("\t\t),")
+	}
+	f.line("\t)")
+	f.line("}")
+	f.line("")
+
+	vars := localNames(c.argNames(), c.names.base, c.builder(), c.scopesVar())
+	f.comment("", fmt.Sprintf("%s handles a call of the %s tool.", c.names.base, s.Name))
+	f.line("func %s(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {", c.names.base)
+	if c.enforce {
+		f.line("\tif id, ok := auth.FromContext(ctx); !ok || !id.Unrestricted {")
+		f.line("\t\tfor _, scope := range %s {", c.scopesVar())
+		f.line("\t\t\tif !ok || !id.HasScope(scope) {")
+		f.line("\t\t\t\treturn mcp.NewToolResultError(fmt.Sprintf(\"insufficient scope: tool %%q needs scope %%s\", %s, strings.Join(%s, \" \"))), nil", strconv.Quote(s.Name), c.scopesVar())
+		f.line("\t\t\t}")
+		f.line("\t\t}")
+		f.line("\t}")
+	}
+	for i, a := range s.Args {
+		v, q := vars[i], strconv.Quote(a.Name)
+		if a.Type == ArgObject {
+			if a.Required {
+				f.line("\t%s, ok := req.GetArguments()[%s].(map[string]any)", v, q)
+				f.line("\tif !ok {")
+				f.line("\t\treturn mcp.NewToolResultError(%s), nil", strconv.Quote(fmt.Sprintf("required argument %q is missing or not an object", a.Name)))
+				f.line("\t}")
+			} else {
+				f.line("\t%s, _ := req.GetArguments()[%s].(map[string]any)", v, q)
+			}
+			continue
+		}
+		accessor := map[string]string{
+			ArgString: "String", ArgNumber: "Float", ArgInteger: "Int", ArgBoolean: "Bool", ArgArray: "StringSlice",
+		}[a.Type]
+		if a.Required {
+			f.line("\t%s, err := req.Require%s(%s)", v, accessor, q)
+			f.line("\tif err != nil {")
+			f.line("\t\treturn mcp.NewToolResultError(err.Error()), nil")
+			f.line("\t}")
+		} else {
+			zero := map[string]string{
+				ArgString: `""`, ArgNumber: "0", ArgInteger: "0", ArgBoolean: "false", ArgArray: "nil",
+			}[a.Type]
+			f.line("\t%s := req.Get%s(%s, %s)", v, accessor, q, zero)
+		}
+	}
+	f.comment("\t", fmt.Sprintf("TODO: do the work of %s here. Report problems the caller can fix with mcp.NewToolResultError; return an error only when the server itself fails.", s.Name))
+	if len(s.Args) == 0 {
+		f.line("\treturn mcp.NewToolResultText(%s), nil", strconv.Quote(s.Name+" called"))
+	} else {
+		format, list := formatArgs(c.argNames(), vars)
+		f.line("\treturn mcp.NewToolResultText(fmt.Sprintf(%s, %s)), nil", strconv.Quote(s.Name+" called with "+format), list)
+	}
+	f.line("}")
+	return f.bytes(), nil
+}
+
+// sampleValue is a Go literal of a valid value of an argument type, for the
+// generated tests.
+func sampleValue(typ string) string {
+	switch typ {
+	case ArgNumber:
+		return "1.5"
+	case ArgInteger:
+		return "3"
+	case ArgBoolean:
+		return "true"
+	case ArgArray:
+		return `[]any{"a", "b"}`
+	case ArgObject:
+		return `map[string]any{"key": "value"}`
+	}
+	return `"example"`
+}
+
+func (c toolCode) test() ([]byte, error) {
+	s := c.spec
+	b := c.names.base
+	f := &goFile{}
+	f.line("package tools")
+	f.line("")
+	other := []string{mcpImport, "github.com/mark3labs/mcp-go/mcptest", "github.com/mark3labs/mcp-go/server"}
+	if c.enforce {
+		other = append(other, c.module+"/internal/auth")
+	}
+	f.imports([]string{"context", "strings", "testing"}, other)
+
+	var required []string
+	for _, a := range s.Args {
+		if a.Required {
+			required = append(required, a.Name)
+		}
+	}
+	f.comment("", fmt.Sprintf("Test%s calls the handler of the %s tool as a client would, with every argument.", exported(b), s.Name))
+	f.line("func Test%s(t *testing.T) {", exported(b))
+	f.line("\tctx := context.Background()")
+	if c.enforce {
+		f.line("\tcaller := auth.WithIdentity(ctx, auth.Identity{Subject: \"test\", Scopes: %s})", c.scopesVar())
+	}
+	f.line("\tvar req mcp.CallToolRequest")
+	f.line("\treq.Params.Name = %s", strconv.Quote(s.Name))
+	if len(s.Args) == 0 {
+		f.line("\treq.Params.Arguments = map[string]any{}")
+	} else {
+		f.line("\treq.Params.Arguments = map[string]any{")
+		for _, a := range s.Args {
+			f.line("\t\t%s: %s,", strconv.Quote(a.Name), sampleValue(a.Type))
+		}
+		f.line("\t}")
+	}
+	callCtx := "ctx"
+	if c.enforce {
+		callCtx = "caller"
+	}
+	f.line("\tres, err := %s(%s, req)", b, callCtx)
+	f.line("\tif err != nil {")
+	f.line("\t\tt.Fatalf(\"%s: %%v\", err)", s.Name)
+	f.line("\t}")
+	f.line("\tif res.IsError || len(res.Content) == 0 {")
+	f.line("\t\tt.Fatalf(\"%s failed: %%+v\", res.Content)", s.Name)
+	f.line("\t}")
+	f.line("\t// TODO: check the result once %s does its work.", s.Name)
+	if len(required) > 0 {
+		f.line("")
+		f.line("\tt.Run(\"missing arguments\", func(t *testing.T) {")
+		f.line("\t\tvar empty mcp.CallToolRequest")
+		f.line("\t\tempty.Params.Name = %s", strconv.Quote(s.Name))
+		f.line("\t\tres, err := %s(%s, empty)", b, callCtx)
+		f.line("\t\tif err != nil {")
+		f.line("\t\t\tt.Fatal(err)")
+		f.line("\t\t}")
+		f.line("\t\tif !res.IsError {")
+		f.line("\t\t\tt.Errorf(\"a call without the required arguments succeeded: %%+v\", res.Content)")
+		f.line("\t\t}")
+		f.line("\t})")
+	}
+	if c.enforce {
+		f.line("")
+		f.line("\tt.Run(\"without the scopes\", func(t *testing.T) {")
+		f.line("\t\tfor name, ctx := range map[string]context.Context{")
+		f.line("\t\t\t\"no identity\":       ctx,")
+		f.line("\t\t\t\"identity without scopes\": auth.WithIdentity(ctx, auth.Identity{Subject: \"test\"}),")
+		f.line("\t\t} {")
+		f.line("\t\t\tres, err := %s(ctx, req)", b)
+		f.line("\t\t\tif err != nil {")
+		f.line("\t\t\t\tt.Fatal(err)")
+		f.line("\t\t\t}")
+		f.line("\t\t\tif !res.IsError {")
+		f.line("\t\t\t\tt.Errorf(\"%%s: the call succeeded without the scopes\", name)")
+		f.line("\t\t\t}")
+		f.line("\t\t}")
+		f.line("\t})")
+	}
+	f.line("}")
+	f.line("")
+
+	quotedNames := make([]string, len(s.Args))
+	for i, a := range s.Args {
+		quotedNames[i] = strconv.Quote(a.Name)
+	}
+	f.comment("", fmt.Sprintf("Test%sListed lists the %s tool through a real MCP client and checks its input schema.", exported(b), s.Name))
+	f.line("func Test%sListed(t *testing.T) {", exported(b))
+	f.line("\tsrv, err := mcptest.NewServer(t, server.ServerTool{Tool: %s(), Handler: %s})", c.builder(), b)
+	f.line("\tif err != nil {")
+	f.line("\t\tt.Fatalf(\"start test server: %%v\", err)")
+	f.line("\t}")
+	f.line("\tt.Cleanup(srv.Close)")
+	f.line("\tlist, err := srv.Client().ListTools(context.Background(), mcp.ListToolsRequest{})")
+	f.line("\tif err != nil {")
+	f.line("\t\tt.Fatalf(\"tools/list: %%v\", err)")
+	f.line("\t}")
+	f.line("\tif len(list.Tools) != 1 || list.Tools[0].Name != %s {", strconv.Quote(s.Name))
+	f.line("\t\tt.Fatalf(\"tools/list = %%+v, want the %s tool\", list.Tools)", s.Name)
+	f.line("\t}")
+	f.line("\tschema := list.Tools[0].InputSchema")
+	f.line("\tfor _, name := range []string{%s} {", strings.Join(quotedNames, ", "))
+	f.line("\t\tif _, ok := schema.Properties[name]; !ok {")
+	f.line("\t\t\tt.Errorf(\"input schema lacks argument %%q\", name)")
+	f.line("\t\t}")
+	f.line("\t}")
+	f.line("\tif got, want := strings.Join(schema.Required, \",\"), %s; got != want {", strconv.Quote(strings.Join(required, ",")))
+	f.line("\t\tt.Errorf(\"required arguments = %%q, want %%q\", got, want)")
+	f.line("\t}")
+	f.line("}")
+	return f.bytes(), nil
+}
+
+// promptCode writes the files of one new prompt.
+type promptCode struct {
+	spec  PromptSpec
+	names itemNames
+}
+
+func (c promptCode) builder() string { return c.names.base + "Prompt" }
+
+func (c promptCode) description() string {
+	if c.spec.Description != "" {
+		return c.spec.Description
+	}
+	return fmt.Sprintf("TODO: say what the %s prompt is for.", c.spec.Name)
+}
+
+func (c promptCode) source() ([]byte, error) {
+	s := c.spec
+	f := &goFile{}
+	f.line("package prompts")
+	f.line("")
+	std := []string{"context"}
+	if len(s.Args) > 0 {
+		std = append(std, "fmt")
+	}
+	f.imports(std, []string{mcpImport})
+	f.line("func init() { register(%s(), %s) }", c.builder(), c.names.base)
+	f.line("")
+	f.comment("", fmt.Sprintf("%s describes the %s prompt to clients: what it is for and its arguments.", c.builder(), s.Name))
+	f.line("func %s() mcp.Prompt {", c.builder())
+	f.line("\treturn mcp.NewPrompt(%s,", strconv.Quote(s.Name))
+	f.line("\t\tmcp.WithPromptDescription(%s),", strconv.Quote(c.description()))
+	f.line("\t\tmcp.WithPromptTitle(%s),", strconv.Quote(title(s.Name)))
+	for _, a := range s.Args {
+		var opts []string
+		if a.Required {
+			opts = append(opts, "mcp.RequiredArgument()")
+		}
+		if a.Description != "" {
+			opts = append(opts, "mcp.ArgumentDescription("+strconv.Quote(a.Description)+")")
+		}
+		if len(opts) == 0 {
+			f.line("\t\tmcp.WithArgument(%s),", strconv.Quote(a.Name))
+		} else {
+			f.line("\t\tmcp.WithArgument(%s, %s),", strconv.Quote(a.Name), strings.Join(opts, ", "))
+		}
+	}
+	f.line("\t)")
+	f.line("}")
+	f.line("")
+	names := make([]string, len(s.Args))
+	for i, a := range s.Args {
+		names[i] = a.Name
+	}
+	vars := localNames(names, c.names.base, c.builder())
+	f.comment("", fmt.Sprintf("%s returns the messages of the %s prompt.", c.names.base, s.Name))
+	f.line("func %s(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {", c.names.base)
+	for i, a := range s.Args {
+		f.line("\t%s := req.Params.Arguments[%s]", vars[i], strconv.Quote(a.Name))
+		if a.Required {
+			f.line("\tif %s == \"\" {", vars[i])
+			f.line("\t\treturn nil, fmt.Errorf(\"argument %%q is required\", %s)", strconv.Quote(a.Name))
+			f.line("\t}")
+		}
+	}
+	f.comment("\t", fmt.Sprintf("TODO: write the messages of the %s prompt.", s.Name))
+	text := strconv.Quote("TODO: the text of the " + s.Name + " prompt")
+	if len(s.Args) > 0 {
+		format, list := formatArgs(names, vars)
+		text = fmt.Sprintf("fmt.Sprintf(%s, %s)", strconv.Quote("TODO: the text of the "+s.Name+" prompt, with "+format), list)
+	}
+	f.line("\treturn mcp.NewGetPromptResult(%s, []mcp.PromptMessage{", strconv.Quote(c.description()))
+	f.line("\t\tmcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(%s)),", text)
+	f.line("\t}), nil")
+	f.line("}")
+	return f.bytes(), nil
+}
+
+func (c promptCode) test() ([]byte, error) {
+	s := c.spec
+	b := c.names.base
+	f := &goFile{}
+	f.line("package prompts")
+	f.line("")
+	f.imports([]string{"context", "testing"}, []string{mcpImport, "github.com/mark3labs/mcp-go/mcptest"})
+	var required []string
+	f.comment("", fmt.Sprintf("Test%s gets the %s prompt as a client would, with every argument.", exported(b), s.Name))
+	f.line("func Test%s(t *testing.T) {", exported(b))
+	f.line("\tvar req mcp.GetPromptRequest")
+	f.line("\treq.Params.Name = %s", strconv.Quote(s.Name))
+	f.line("\treq.Params.Arguments = map[string]string{")
+	for _, a := range s.Args {
+		f.line("\t\t%s: \"example\",", strconv.Quote(a.Name))
+		if a.Required {
+			required = append(required, a.Name)
+		}
+	}
+	f.line("\t}")
+	f.line("\tres, err := %s(context.Background(), req)", b)
+	f.line("\tif err != nil {")
+	f.line("\t\tt.Fatalf(\"%s: %%v\", err)", s.Name)
+	f.line("\t}")
+	f.line("\tif len(res.Messages) == 0 {")
+	f.line("\t\tt.Fatal(\"the prompt has no messages\")")
+	f.line("\t}")
+	f.line("\t// TODO: check the messages once the prompt is written.")
+	if len(required) > 0 {
+		f.line("")
+		f.line("\tvar empty mcp.GetPromptRequest")
+		f.line("\tempty.Params.Name = %s", strconv.Quote(s.Name))
+		f.line("\tif _, err := %s(context.Background(), empty); err == nil {", b)
+		f.line("\t\tt.Error(\"getting the prompt without its required arguments succeeded\")")
+		f.line("\t}")
+	}
+	f.line("}")
+	f.line("")
+	f.comment("", fmt.Sprintf("Test%sListed lists and gets the %s prompt through a real MCP client.", exported(b), s.Name))
+	f.line("func Test%sListed(t *testing.T) {", exported(b))
+	f.line("\tctx := context.Background()")
+	f.line("\tsrv := mcptest.NewUnstartedServer(t)")
+	f.line("\tsrv.AddPrompt(%s(), %s)", c.builder(), b)
+	f.line("\tif err := srv.Start(ctx); err != nil {")
+	f.line("\t\tt.Fatalf(\"start test server: %%v\", err)")
+	f.line("\t}")
+	f.line("\tt.Cleanup(srv.Close)")
+	f.line("\tlist, err := srv.Client().ListPrompts(ctx, mcp.ListPromptsRequest{})")
+	f.line("\tif err != nil {")
+	f.line("\t\tt.Fatalf(\"prompts/list: %%v\", err)")
+	f.line("\t}")
+	f.line("\tif len(list.Prompts) != 1 || list.Prompts[0].Name != %s || len(list.Prompts[0].Arguments) != %d {", strconv.Quote(s.Name), len(s.Args))
+	f.line("\t\tt.Fatalf(\"prompts/list = %%+v, want the %s prompt with %d arguments\", list.Prompts)", s.Name, len(s.Args))
+	f.line("\t}")
+	f.line("\tvar req mcp.GetPromptRequest")
+	f.line("\treq.Params.Name = %s", strconv.Quote(s.Name))
+	f.line("\treq.Params.Arguments = map[string]string{")
+	for _, a := range s.Args {
+		f.line("\t\t%s: \"example\",", strconv.Quote(a.Name))
+	}
+	f.line("\t}")
+	f.line("\tres, err := srv.Client().GetPrompt(ctx, req)")
+	f.line("\tif err != nil || len(res.Messages) == 0 {")
+	f.line("\t\tt.Fatalf(\"prompts/get: %%v, %%+v\", err, res)")
+	f.line("\t}")
+	f.line("}")
+	return f.bytes(), nil
+}
+
+// resourceCode writes the files of one new resource or resource template.
+type resourceCode struct {
+	spec     ResourceSpec
+	names    itemNames
+	template bool
+}
+
+func (c resourceCode) builder() string { return c.names.base + "Resource" }
+
+func (c resourceCode) description() string {
+	if c.spec.Description != "" {
+		return c.spec.Description
+	}
+	return fmt.Sprintf("TODO: say what %s holds.", c.spec.URI)
+}
+
+// isTextMIME reports whether content of the type is text, served as
+// TextResourceContents rather than base64 in BlobResourceContents.
+func isTextMIME(mt string) bool {
+	mt, _, _ = strings.Cut(strings.ToLower(mt), ";")
+	mt = strings.TrimSpace(mt)
+	return strings.HasPrefix(mt, "text/") || strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml") ||
+		slices.Contains([]string{"application/json", "application/xml", "application/yaml", "application/toml", "application/javascript", "application/x-ndjson"}, mt)
+}
+
+// varnames returns the variables of the URI template, once each.
+func (c resourceCode) varnames() []string {
+	if !c.template {
+		return nil
+	}
+	t, err := uritemplate.New(c.spec.URI)
+	if err != nil {
+		return nil // validated before
+	}
+	var out []string
+	for _, v := range t.Varnames() {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// exampleURI expands the template with "example" for every variable, giving
+// a URI the template matches.
+func (c resourceCode) exampleURI() string {
+	if !c.template {
+		return c.spec.URI
+	}
+	t, err := uritemplate.New(c.spec.URI)
+	if err != nil {
+		return c.spec.URI
+	}
+	vals := uritemplate.Values{}
+	for _, v := range t.Varnames() {
+		vals.Set(v, uritemplate.String("example"))
+	}
+	out, err := t.Expand(vals)
+	if err != nil {
+		return c.spec.URI
+	}
+	return out
+}
+
+func (c resourceCode) source() ([]byte, error) {
+	s := c.spec
+	text := isTextMIME(s.MIMEType)
+	vars := c.varnames()
+	locals := localNames(vars, c.names.base, c.builder())
+	f := &goFile{}
+	f.line("package resources")
+	f.line("")
+	std := []string{"context"}
+	if !text {
+		std = append(std, "encoding/base64")
+	}
+	if len(vars) > 0 {
+		std = append(std, "fmt", "strings")
+	}
+	slices.Sort(std)
+	f.imports(std, []string{mcpImport})
+	if c.template {
+		f.line("func init() { registerTemplate(%s(), %s) }", c.builder(), c.names.base)
+	} else {
+		f.line("func init() { register(%s(), %s) }", c.builder(), c.names.base)
+	}
+	f.line("")
+	kind := "resource"
+	if c.template {
+		kind = "resource template"
+	}
+	f.comment("", fmt.Sprintf("%s describes the %s %s to clients.", c.builder(), kind, s.URI))
+	if c.template {
+		f.line("func %s() mcp.ResourceTemplate {", c.builder())
+		f.line("\treturn mcp.NewResourceTemplate(%s, %s,", strconv.Quote(s.URI), strconv.Quote(s.Name))
+		f.line("\t\tmcp.WithTemplateDescription(%s),", strconv.Quote(c.description()))
+		f.line("\t\tmcp.WithTemplateMIMEType(%s),", strconv.Quote(s.MIMEType))
+	} else {
+		f.line("func %s() mcp.Resource {", c.builder())
+		f.line("\treturn mcp.NewResource(%s, %s,", strconv.Quote(s.URI), strconv.Quote(s.Name))
+		f.line("\t\tmcp.WithResourceDescription(%s),", strconv.Quote(c.description()))
+		f.line("\t\tmcp.WithMIMEType(%s),", strconv.Quote(s.MIMEType))
+	}
+	f.line("\t)")
+	f.line("}")
+	f.line("")
+	f.comment("", fmt.Sprintf("%s returns the content of %s.", c.names.base, s.URI))
+	f.line("func %s(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {", c.names.base)
+	if len(vars) > 0 {
+		f.comment("\t", "mcp-go passes the values of the template variables as lists of strings.")
+		for i, v := range vars {
+			f.line("\tvar %s string", locals[i])
+			f.line("\tif v, ok := req.Params.Arguments[%s].([]string); ok {", strconv.Quote(v))
+			f.line("\t\t%s = strings.Join(v, \",\")", locals[i])
+			f.line("\t}")
+		}
+	}
+	f.comment("\t", fmt.Sprintf("TODO: return the real content of %s.", s.URI))
+	content := strconv.Quote("TODO: the content of " + s.URI)
+	if len(vars) > 0 {
+		format, list := formatArgs(vars, locals)
+		content = fmt.Sprintf("fmt.Sprintf(%s, %s)", strconv.Quote("TODO: the content of "+s.URI+" for "+format), list)
+	}
+	f.line("\treturn []mcp.ResourceContents{")
+	if text {
+		f.line("\t\tmcp.TextResourceContents{URI: req.Params.URI, MIMEType: %s, Text: %s},", strconv.Quote(s.MIMEType), content)
+	} else {
+		f.line("\t\tmcp.BlobResourceContents{URI: req.Params.URI, MIMEType: %s, Blob: base64.StdEncoding.EncodeToString([]byte(%s))},", strconv.Quote(s.MIMEType), content)
+	}
+	f.line("\t}, nil")
+	f.line("}")
+	return f.bytes(), nil
+}
+
+func (c resourceCode) test() ([]byte, error) {
+	s := c.spec
+	b := c.names.base
+	uri := strconv.Quote(c.exampleURI())
+	f := &goFile{}
+	f.line("package resources")
+	f.line("")
+	f.imports([]string{"context", "testing"}, []string{mcpImport, "github.com/mark3labs/mcp-go/mcptest"})
+	f.comment("", fmt.Sprintf("Test%s reads %s as a client would.", exported(b), s.URI))
+	f.line("func Test%s(t *testing.T) {", exported(b))
+	f.line("\tvar req mcp.ReadResourceRequest")
+	f.line("\treq.Params.URI = %s", uri)
+	if vars := c.varnames(); len(vars) > 0 {
+		f.line("\treq.Params.Arguments = map[string]any{")
+		for _, v := range vars {
+			f.line("\t\t%s: []string{\"example\"},", strconv.Quote(v))
+		}
+		f.line("\t}")
+	}
+	f.line("\tcontents, err := %s(context.Background(), req)", b)
+	f.line("\tif err != nil {")
+	f.line("\t\tt.Fatalf(\"%%s: %%v\", req.Params.URI, err)")
+	f.line("\t}")
+	f.line("\tif len(contents) == 0 {")
+	f.line("\t\tt.Fatal(\"no contents\")")
+	f.line("\t}")
+	f.line("\t// TODO: check the content once the resource serves it.")
+	f.line("}")
+	f.line("")
+	f.comment("", fmt.Sprintf("Test%sListed lists and reads %s through a real MCP client.", exported(b), s.URI))
+	f.line("func Test%sListed(t *testing.T) {", exported(b))
+	f.line("\tctx := context.Background()")
+	f.line("\tsrv := mcptest.NewUnstartedServer(t)")
+	if c.template {
+		f.line("\tsrv.AddResourceTemplate(%s(), %s)", c.builder(), b)
+	} else {
+		f.line("\tsrv.AddResource(%s(), %s)", c.builder(), b)
+	}
+	f.line("\tif err := srv.Start(ctx); err != nil {")
+	f.line("\t\tt.Fatalf(\"start test server: %%v\", err)")
+	f.line("\t}")
+	f.line("\tt.Cleanup(srv.Close)")
+	if c.template {
+		f.line("\tlist, err := srv.Client().ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})")
+		f.line("\tif err != nil {")
+		f.line("\t\tt.Fatalf(\"resources/templates/list: %%v\", err)")
+		f.line("\t}")
+		f.line("\tif len(list.ResourceTemplates) != 1 || list.ResourceTemplates[0].Name != %s {", strconv.Quote(s.Name))
+		f.line("\t\tt.Fatalf(\"resources/templates/list = %%+v, want %s\", list.ResourceTemplates)", s.URI)
+		f.line("\t}")
+	} else {
+		f.line("\tlist, err := srv.Client().ListResources(ctx, mcp.ListResourcesRequest{})")
+		f.line("\tif err != nil {")
+		f.line("\t\tt.Fatalf(\"resources/list: %%v\", err)")
+		f.line("\t}")
+		f.line("\tif len(list.Resources) != 1 || list.Resources[0].URI != %s {", strconv.Quote(s.URI))
+		f.line("\t\tt.Fatalf(\"resources/list = %%+v, want %s\", list.Resources)", s.URI)
+		f.line("\t}")
+	}
+	f.line("\tvar req mcp.ReadResourceRequest")
+	f.line("\treq.Params.URI = %s", uri)
+	f.line("\tres, err := srv.Client().ReadResource(ctx, req)")
+	f.line("\tif err != nil || len(res.Contents) == 0 {")
+	f.line("\t\tt.Fatalf(\"resources/read %%s: %%v, %%+v\", req.Params.URI, err, res)")
+	f.line("\t}")
+	f.line("}")
+	return f.bytes(), nil
+}

@@ -1,0 +1,545 @@
+package generator
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// Answer keys: the names used in answers files, in the record file
+// .mcpforge.toml and in validation problems.
+const (
+	KeyName           = "name"
+	KeyModule         = "module"
+	KeyDescription    = "description"
+	KeyTransports     = "transports"
+	KeyAuth           = "auth"
+	KeyIssuer         = "issuer"
+	KeyAudience       = "audience"
+	KeyJWKSURI        = "jwks_uri"
+	KeyProxyHeader    = "proxy_header"
+	KeyTrustedProxies = "trusted_proxies"
+	KeyOAuth          = "oauth"
+	KeyDeploy         = "deploy"
+)
+
+// Transports a generated server can serve.
+const (
+	TransportStdio = "stdio" // MCP over stdin/stdout, for local clients
+	TransportHTTP  = "http"  // streamable HTTP at /mcp
+	TransportSSE   = "sse"   // the legacy HTTP+SSE transport at /sse and /message
+)
+
+// Authorization strategies of a generated server.
+const (
+	AuthNone        = "none"         // no authorization
+	AuthJWTLocal    = "jwt-local"    // validate JWTs locally against a JWKS
+	AuthJWTExternal = "jwt-external" // trust claims forwarded by a proxy that validated the token
+)
+
+// Deployment artifacts a generated repository can include.
+const (
+	DeployDocker  = "docker"  // Dockerfile and .dockerignore
+	DeployHelm    = "helm"    // chart/<name>
+	DeployCI      = "ci"      // .github/workflows
+	DeployRelease = "release" // goreleaser.yaml
+)
+
+// Placeholders used as defaults for jwt-local: visible, obviously fake values
+// that the owner must replace, because no default issuer can be right.
+const (
+	PlaceholderIssuer  = "https://auth.example.com/realms/demo"
+	PlaceholderJWKSURI = "https://auth.example.com/realms/demo/protocol/openid-connect/certs"
+)
+
+// Default values of the jwt-external answers.
+const (
+	DefaultProxyHeader = "x-jwt-payload"
+)
+
+var (
+	knownTransports = []string{TransportStdio, TransportHTTP, TransportSSE}
+	knownAuth       = []string{AuthNone, AuthJWTLocal, AuthJWTExternal}
+	knownDeploy     = []string{DeployDocker, DeployHelm, DeployCI, DeployRelease}
+
+	defaultTransports     = []string{TransportStdio, TransportHTTP}
+	defaultTrustedProxies = []string{"127.0.0.1/32", "::1/128"}
+)
+
+// KnownTransports returns every transport in canonical order.
+func KnownTransports() []string { return slices.Clone(knownTransports) }
+
+// KnownAuth returns every authorization strategy, "none" first.
+func KnownAuth() []string { return slices.Clone(knownAuth) }
+
+// KnownDeploy returns every deployment artifact kind in canonical order.
+func KnownDeploy() []string { return slices.Clone(knownDeploy) }
+
+// Answers are the options of one generated repository. Every input path (flags,
+// answers file, wizard) fills the same type, and [Answers.Validate] checks it
+// with the same validators.
+//
+// A field counts as given when it holds a non-zero value or was marked with
+// [Answers.MarkGiven]; marking matters only where an explicit empty value
+// means something (deploy = [] is "no deployment artifacts", audience = "" is
+// "the server's own URL").
+type Answers struct {
+	// Name of the server: binary, command directory, chart and env prefix.
+	Name string `toml:"name"`
+	// Module is the Go module path of the generated repository.
+	Module string `toml:"module"`
+	// Description is a one-line description of the server.
+	Description string `toml:"description"`
+	// Transports is a subset of stdio, http, sse.
+	Transports []string `toml:"transports"`
+	// Auth is the authorization strategy: none, jwt-local or jwt-external.
+	Auth string `toml:"auth"`
+	// Issuer is the expected "iss" of tokens (jwt-local).
+	Issuer string `toml:"issuer"`
+	// Audience is the expected "aud" of tokens (jwt-local); empty means the
+	// server's public URL of /mcp, decided at run time.
+	Audience string `toml:"audience"`
+	// JWKSURI is where the signing keys are fetched from (jwt-local).
+	JWKSURI string `toml:"jwks_uri"`
+	// ProxyHeader is the header carrying the forwarded claims (jwt-external).
+	ProxyHeader string `toml:"proxy_header"`
+	// TrustedProxies are the CIDRs whose forwarded claims are believed
+	// (jwt-external).
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// OAuth serves the OAuth discovery documents and /login (jwt-local only);
+	// nil means the default: on with jwt-local, off otherwise.
+	OAuth *bool `toml:"oauth"`
+	// Deploy is a subset of docker, helm, ci, release.
+	Deploy []string `toml:"deploy"`
+
+	// given marks fields given explicitly, one bit per entry of fieldDefs.
+	given uint32
+}
+
+// Field describes one answer for the user interfaces: its answers-file key,
+// the flag of `mcpforge new` that sets it, and a short help text.
+type Field struct {
+	// Key is the answers-file key, e.g. "transports".
+	Key string
+	// Flag is the flag name without dashes, e.g. "transport"; empty for the
+	// name, which is the NAME argument.
+	Flag string
+	// Help says what the answer is, with an example.
+	Help string
+}
+
+// fieldDef is a Field plus how to read, copy and decode it, so that the
+// per-key logic lives in one table instead of one switch per operation.
+type fieldDef struct {
+	Field
+	isZero func(a *Answers) bool
+	copy   func(dst, src *Answers)
+	decode func(a *Answers, v any) error
+}
+
+var fieldDefs = []fieldDef{
+	{
+		Field:  Field{KeyName, "", "server name, the first argument, e.g. weather"},
+		isZero: func(a *Answers) bool { return a.Name == "" },
+		copy:   func(d, s *Answers) { d.Name = s.Name },
+		decode: func(a *Answers, v any) error { return decodeString(&a.Name, v) },
+	},
+	{
+		Field:  Field{KeyModule, "module", "module path, e.g. example.com/demo"},
+		isZero: func(a *Answers) bool { return a.Module == "" },
+		copy:   func(d, s *Answers) { d.Module = s.Module },
+		decode: func(a *Answers, v any) error { return decodeString(&a.Module, v) },
+	},
+	{
+		Field:  Field{KeyDescription, "description", "one-line description of the server"},
+		isZero: func(a *Answers) bool { return a.Description == "" },
+		copy:   func(d, s *Answers) { d.Description = s.Description },
+		decode: func(a *Answers, v any) error { return decodeString(&a.Description, v) },
+	},
+	{
+		Field:  Field{KeyTransports, "transport", "transports, any of stdio,http,sse"},
+		isZero: func(a *Answers) bool { return a.Transports == nil },
+		copy:   func(d, s *Answers) { d.Transports = slices.Clone(s.Transports) },
+		decode: func(a *Answers, v any) error { return decodeStrings(&a.Transports, v) },
+	},
+	{
+		Field:  Field{KeyAuth, "auth", "authorization: none, jwt-local or jwt-external"},
+		isZero: func(a *Answers) bool { return a.Auth == "" },
+		copy:   func(d, s *Answers) { d.Auth = s.Auth },
+		decode: func(a *Answers, v any) error { return decodeString(&a.Auth, v) },
+	},
+	{
+		Field:  Field{KeyIssuer, "issuer", "token issuer URL, e.g. " + PlaceholderIssuer},
+		isZero: func(a *Answers) bool { return a.Issuer == "" },
+		copy:   func(d, s *Answers) { d.Issuer = s.Issuer },
+		decode: func(a *Answers, v any) error { return decodeString(&a.Issuer, v) },
+	},
+	{
+		Field:  Field{KeyAudience, "audience", "token audience; empty means the server's public URL of /mcp"},
+		isZero: func(a *Answers) bool { return a.Audience == "" },
+		copy:   func(d, s *Answers) { d.Audience = s.Audience },
+		decode: func(a *Answers, v any) error { return decodeString(&a.Audience, v) },
+	},
+	{
+		Field:  Field{KeyJWKSURI, "jwks-uri", "JWKS URL of the issuer's signing keys"},
+		isZero: func(a *Answers) bool { return a.JWKSURI == "" },
+		copy:   func(d, s *Answers) { d.JWKSURI = s.JWKSURI },
+		decode: func(a *Answers, v any) error { return decodeString(&a.JWKSURI, v) },
+	},
+	{
+		Field:  Field{KeyProxyHeader, "proxy-header", "header carrying the proxy's claims, e.g. " + DefaultProxyHeader},
+		isZero: func(a *Answers) bool { return a.ProxyHeader == "" },
+		copy:   func(d, s *Answers) { d.ProxyHeader = s.ProxyHeader },
+		decode: func(a *Answers, v any) error { return decodeString(&a.ProxyHeader, v) },
+	},
+	{
+		Field:  Field{KeyTrustedProxies, "trusted-proxy", "CIDRs of the trusted proxies, e.g. 10.0.0.0/8"},
+		isZero: func(a *Answers) bool { return a.TrustedProxies == nil },
+		copy:   func(d, s *Answers) { d.TrustedProxies = slices.Clone(s.TrustedProxies) },
+		decode: func(a *Answers, v any) error { return decodeStrings(&a.TrustedProxies, v) },
+	},
+	{
+		Field:  Field{KeyOAuth, "oauth", "serve OAuth discovery and /login (jwt-local only); --no-oauth turns it off"},
+		isZero: func(a *Answers) bool { return a.OAuth == nil },
+		copy: func(d, s *Answers) {
+			d.OAuth = nil
+			if s.OAuth != nil {
+				v := *s.OAuth
+				d.OAuth = &v
+			}
+		},
+		decode: func(a *Answers, v any) error {
+			b, ok := v.(bool)
+			if !ok {
+				return fmt.Errorf("must be true or false, not %s", tomlTypeName(v))
+			}
+			a.OAuth = &b
+			return nil
+		},
+	},
+	{
+		Field:  Field{KeyDeploy, "deploy", "deployment artifacts, any of docker,helm,ci,release (or none)"},
+		isZero: func(a *Answers) bool { return a.Deploy == nil },
+		copy:   func(d, s *Answers) { d.Deploy = slices.Clone(s.Deploy) },
+		decode: func(a *Answers, v any) error { return decodeStrings(&a.Deploy, v) },
+	},
+}
+
+// Fields returns every answer in the order the wizard asks them and the
+// record file lists them.
+func Fields() []Field {
+	out := make([]Field, len(fieldDefs))
+	for i, d := range fieldDefs {
+		out[i] = d.Field
+	}
+	return out
+}
+
+// FieldFor returns the description of the answer with the given key.
+func FieldFor(key string) (Field, bool) {
+	if i := fieldIndex(key); i >= 0 {
+		return fieldDefs[i].Field, true
+	}
+	return Field{}, false
+}
+
+func fieldIndex(key string) int {
+	return slices.IndexFunc(fieldDefs, func(d fieldDef) bool { return d.Key == key })
+}
+
+// MarkGiven records that the answers with the given keys were given
+// explicitly, even if their values are empty. It panics on a key that is not
+// one of the Key constants, which is a programming error.
+func (a *Answers) MarkGiven(keys ...string) {
+	for _, k := range keys {
+		i := fieldIndex(k)
+		if i < 0 {
+			panic(fmt.Sprintf("generator: MarkGiven of unknown answer key %q", k))
+		}
+		a.given |= 1 << i
+	}
+}
+
+// Given reports whether the answer with the given key was given: marked with
+// MarkGiven, or holding a non-zero value.
+func (a Answers) Given(key string) bool {
+	i := fieldIndex(key)
+	if i < 0 {
+		return false
+	}
+	return a.given&(1<<i) != 0 || !fieldDefs[i].isZero(&a)
+}
+
+// Merge layers answers: every answer given in over replaces the one in base.
+// Flags are merged over an answers file, and an answers file over nothing.
+func Merge(base, over Answers) Answers {
+	out := base.clone()
+	for i, d := range fieldDefs {
+		if over.Given(d.Key) {
+			d.copy(&out, &over)
+			out.given |= 1 << i
+		}
+	}
+	return out
+}
+
+// clone returns a deep copy, so that callers never share slices.
+func (a Answers) clone() Answers {
+	out := Answers{given: a.given}
+	for _, d := range fieldDefs {
+		d.copy(&out, &a)
+	}
+	return out
+}
+
+// Defaults returns the default answers for a server called name.
+func Defaults(name string) Answers {
+	return Answers{Name: name}.WithDefaults()
+}
+
+// WithDefaults returns the answers with every answer that was not given set
+// to its default, and every list put in canonical form (see
+// [CanonicalTransports], [CanonicalDeploy], [CanonicalCIDRs]). The defaults
+// of the auth answers depend on the chosen strategy: the jwt-local answers
+// are defaulted only with jwt-local, the jwt-external ones only with
+// jwt-external. A description that is empty, given or not, becomes the
+// default description: every generated README and server needs one.
+// Values that are not valid are kept as they are, for Validate to report.
+func (a Answers) WithDefaults() Answers {
+	out := a.clone()
+	out.Name = strings.TrimSpace(out.Name)
+	if out.Module == "" && out.Name != "" {
+		out.Module = "example.com/" + out.Name
+	}
+	if strings.TrimSpace(out.Description) == "" {
+		out.Description = defaultDescription(out.Name)
+	}
+	if !out.Given(KeyTransports) {
+		out.Transports = slices.Clone(defaultTransports)
+	}
+	out.Transports = CanonicalTransports(out.Transports)
+	if out.Auth == "" {
+		out.Auth = AuthNone
+	}
+	out.Auth = strings.ToLower(strings.TrimSpace(out.Auth))
+	switch out.Auth {
+	case AuthJWTLocal:
+		if out.Issuer == "" {
+			out.Issuer = PlaceholderIssuer
+		}
+		if out.JWKSURI == "" {
+			out.JWKSURI = PlaceholderJWKSURI
+		}
+		if out.OAuth == nil {
+			on := true
+			out.OAuth = &on
+		}
+	case AuthJWTExternal:
+		if out.ProxyHeader == "" {
+			out.ProxyHeader = DefaultProxyHeader
+		}
+		if !out.Given(KeyTrustedProxies) {
+			out.TrustedProxies = slices.Clone(defaultTrustedProxies)
+		}
+	}
+	out.ProxyHeader = strings.ToLower(strings.TrimSpace(out.ProxyHeader))
+	if out.TrustedProxies != nil {
+		out.TrustedProxies = CanonicalCIDRs(out.TrustedProxies)
+	}
+	if !out.Given(KeyDeploy) {
+		out.Deploy = slices.Clone(knownDeploy)
+	}
+	out.Deploy = CanonicalDeploy(out.Deploy)
+	return out
+}
+
+func defaultDescription(name string) string {
+	if name == "" {
+		return "An MCP server"
+	}
+	return "The " + name + " MCP server"
+}
+
+// OAuthEnabled reports whether the OAuth endpoints are on: the explicit
+// answer if given, else on exactly with jwt-local.
+func (a Answers) OAuthEnabled() bool {
+	if a.OAuth != nil {
+		return *a.OAuth
+	}
+	return a.Auth == AuthJWTLocal
+}
+
+// applies reports whether the answer with the given key means anything for
+// these answers: the auth details only for their strategy.
+func (a Answers) applies(key string) bool {
+	switch key {
+	case KeyIssuer, KeyAudience, KeyJWKSURI, KeyOAuth:
+		return a.Auth == AuthJWTLocal
+	case KeyProxyHeader, KeyTrustedProxies:
+		return a.Auth == AuthJWTExternal
+	}
+	return true
+}
+
+// Missing returns the answers that apply to these answers but were not given,
+// in the order of [Fields]. A command line without a wizard lists them; the
+// wizard asks them.
+func (a Answers) Missing() []Field {
+	probe := a
+	if probe.Auth == "" {
+		probe.Auth = AuthNone
+	}
+	var out []Field
+	for _, d := range fieldDefs {
+		if probe.applies(d.Key) && !a.Given(d.Key) {
+			out = append(out, d.Field)
+		}
+	}
+	return out
+}
+
+// Problem is one thing wrong with a set of answers.
+type Problem struct {
+	// Key is the answer at fault, one of the Key constants.
+	Key string
+	// Message says what is wrong and how to fix it.
+	Message string
+}
+
+// ValidationError lists every problem of a set of answers.
+type ValidationError struct {
+	Problems []Problem
+}
+
+// Error joins the problems, each prefixed by its key.
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Key + ": " + p.Message
+	}
+	return "invalid answers: " + strings.Join(parts, "; ")
+}
+
+// Validate checks every answer and reports every problem at once as a
+// *ValidationError, each problem naming its key. Call it on answers completed
+// by WithDefaults: an answer that is still empty where one is needed is a
+// problem. Answers given for another auth strategy than the chosen one are
+// problems too, so that a mistyped --auth does not silently drop them.
+func (a Answers) Validate() error {
+	var problems []Problem
+	add := func(key string, err error) {
+		if err != nil {
+			problems = append(problems, Problem{Key: key, Message: err.Error()})
+		}
+	}
+	add(KeyName, ValidateName(a.Name))
+	add(KeyModule, ValidateModule(a.Module))
+	add(KeyDescription, ValidateDescription(a.Description))
+	add(KeyTransports, ValidateTransports(a.Transports))
+	authErr := ValidateAuth(a.Auth)
+	add(KeyAuth, authErr)
+	if authErr == nil {
+		for _, d := range fieldDefs {
+			if !a.applies(d.Key) && !d.isZero(&a) && !(d.Key == KeyOAuth && !*a.OAuth) {
+				add(d.Key, fmt.Errorf("is used only with auth %s; remove it or choose that auth", authFor(d.Key)))
+			}
+		}
+	}
+	switch a.Auth {
+	case AuthJWTLocal:
+		add(KeyIssuer, ValidateIssuer(a.Issuer))
+		add(KeyAudience, ValidateAudience(a.Audience))
+		add(KeyJWKSURI, ValidateURL(a.JWKSURI))
+	case AuthJWTExternal:
+		add(KeyProxyHeader, ValidateHeaderName(a.ProxyHeader))
+		add(KeyTrustedProxies, ValidateCIDRs(a.TrustedProxies))
+	}
+	add(KeyDeploy, ValidateDeploy(a.Deploy))
+	if len(problems) > 0 {
+		return &ValidationError{Problems: problems}
+	}
+	return nil
+}
+
+// authFor names the strategy an auth-specific answer belongs to.
+func authFor(key string) string {
+	switch key {
+	case KeyProxyHeader, KeyTrustedProxies:
+		return AuthJWTExternal
+	}
+	return AuthJWTLocal
+}
+
+// CanonicalTransports trims and lower-cases the names, drops empty and
+// duplicate ones, and orders the known ones as stdio, http, sse; unknown names
+// follow in their given order, for Validate to report. nil stays nil.
+func CanonicalTransports(list []string) []string { return canonicalList(list, knownTransports) }
+
+// CanonicalDeploy does for deployment artifacts what CanonicalTransports does
+// for transports; the single value "none" means the empty list.
+func CanonicalDeploy(list []string) []string {
+	if len(list) == 1 && strings.EqualFold(strings.TrimSpace(list[0]), "none") {
+		return []string{}
+	}
+	return canonicalList(list, knownDeploy)
+}
+
+func canonicalList(list, known []string) []string {
+	if list == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var unknown []string
+	for _, v := range list {
+		v = strings.ToLower(strings.TrimSpace(v))
+		if v == "" || seen[v] {
+			continue
+		}
+		seen[v] = true
+		if !slices.Contains(known, v) {
+			unknown = append(unknown, v)
+		}
+	}
+	out := []string{}
+	for _, k := range known {
+		if seen[k] {
+			out = append(out, k)
+		}
+	}
+	return append(out, unknown...)
+}
+
+// CanonicalCIDRs trims the entries, turns a bare address into its one-address
+// prefix (10.1.2.3 -> 10.1.2.3/32), drops duplicates and sorts the prefixes
+// (IPv4 first). Entries that do not parse are kept at the end as given, for
+// Validate to report. nil stays nil.
+func CanonicalCIDRs(list []string) []string {
+	if list == nil {
+		return nil
+	}
+	var prefixes []netip.Prefix
+	var bad []string
+	for _, v := range list {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		p, err := parseCIDR(v)
+		if err != nil {
+			if !slices.Contains(bad, v) {
+				bad = append(bad, v)
+			}
+			continue
+		}
+		if !slices.Contains(prefixes, p) {
+			prefixes = append(prefixes, p)
+		}
+	}
+	slices.SortFunc(prefixes, func(x, y netip.Prefix) int { return x.Compare(y) })
+	out := make([]string, 0, len(prefixes)+len(bad))
+	for _, p := range prefixes {
+		out = append(out, p.String())
+	}
+	return append(out, bad...)
+}

@@ -1,0 +1,245 @@
+package generator
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"text/template"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Require is one requirement line of the generated go.mod.
+type Require struct {
+	// Path is the module path.
+	Path string
+	// Version is the version mcpforge's own go.mod pins.
+	Version string
+	// Indirect marks a module the generated code does not import itself;
+	// the go.mod template writes it with "// indirect".
+	Indirect bool
+}
+
+// Data is what every template sees. Its fields are derived from valid,
+// defaulted [Answers] by Render; templates must not need anything else.
+type Data struct {
+	// Name is the server name, e.g. "weather".
+	Name string
+	// Module is the Go module path, e.g. "example.com/weather".
+	Module string
+	// Description is a one-line description, never empty.
+	Description string
+	// Transports is a non-empty subset of stdio, http, sse in that order.
+	Transports []string
+	// HasStdio, HasHTTP and HasSSE report each transport; HasNetwork is
+	// HasHTTP || HasSSE.
+	HasStdio, HasHTTP, HasSSE, HasNetwork bool
+	// DefaultTransport is the first of Transports.
+	DefaultTransport string
+	// EnvPrefix prefixes the server's environment variables: the name
+	// upper-cased with dashes as underscores, e.g. "WEATHER".
+	EnvPrefix string
+	// GoVersion is the go line of mcpforge's own go.mod, e.g. "1.26.8".
+	GoVersion string
+	// MCPForgeVersion is the version of the mcpforge that renders.
+	MCPForgeVersion string
+	// Requires lists every module of mcpforge's go.mod at mcpforge's version:
+	// the ones the variant imports with Indirect false, the rest with Indirect
+	// true, so that `go mod tidy` in the new repository selects exactly the
+	// versions mcpforge was tested with and works from the module cache.
+	Requires []Require
+
+	// Auth is the strategy: "none", "jwt-local" or "jwt-external"; HasAuth
+	// is Auth != "none".
+	Auth    string
+	HasAuth bool
+	// Issuer, Audience and JWKSURI are the jwt-local answers ("" otherwise;
+	// Audience may be "" with jwt-local, meaning the server's public URL).
+	Issuer, Audience, JWKSURI string
+	// ProxyHeader and TrustedProxies are the jwt-external answers (empty
+	// otherwise).
+	ProxyHeader    string
+	TrustedProxies []string
+	// OAuth reports whether the OAuth discovery documents and /login are on.
+	OAuth bool
+	// Deploy is the subset of docker, helm, ci, release, in that order; see
+	// also the method HasDeploy.
+	Deploy []string
+	// Runtime lists the runtime packages the variant includes, each copied to
+	// internal/<pkg>, e.g. ["config", "httpserver"].
+	Runtime []string
+}
+
+// HasDeploy reports whether the deployment artifact kind is included:
+// {{if .HasDeploy "docker"}}.
+func (d Data) HasDeploy(kind string) bool { return slices.Contains(d.Deploy, kind) }
+
+// HasRuntime reports whether the runtime package is included:
+// {{if .HasRuntime "auth"}}.
+func (d Data) HasRuntime(pkg string) bool { return slices.Contains(d.Runtime, pkg) }
+
+// newData derives the template data from valid, defaulted answers.
+func newData(a Answers, version string) (Data, error) {
+	d := Data{
+		Name:             a.Name,
+		Module:           a.Module,
+		Description:      a.Description,
+		Transports:       slices.Clone(a.Transports),
+		HasStdio:         slices.Contains(a.Transports, TransportStdio),
+		HasHTTP:          slices.Contains(a.Transports, TransportHTTP),
+		HasSSE:           slices.Contains(a.Transports, TransportSSE),
+		DefaultTransport: a.Transports[0],
+		EnvPrefix:        EnvPrefix(a.Name),
+		GoVersion:        goModGoVersion,
+		MCPForgeVersion:  version,
+		Auth:             a.Auth,
+		HasAuth:          a.Auth != AuthNone,
+		OAuth:            a.OAuthEnabled(),
+		Deploy:           slices.Clone(a.Deploy),
+	}
+	d.HasNetwork = d.HasHTTP || d.HasSSE
+	switch a.Auth {
+	case AuthJWTLocal:
+		d.Issuer, d.Audience, d.JWKSURI = a.Issuer, a.Audience, a.JWKSURI
+	case AuthJWTExternal:
+		d.ProxyHeader = a.ProxyHeader
+		d.TrustedProxies = slices.Clone(a.TrustedProxies)
+		if d.TrustedProxies == nil {
+			d.TrustedProxies = []string{}
+		}
+	}
+	if d.Deploy == nil {
+		d.Deploy = []string{}
+	}
+	for _, p := range runtimePackages {
+		if p.when(d) {
+			d.Runtime = append(d.Runtime, p.pkg)
+		}
+	}
+	reqs, err := requiresFor(directModules(d))
+	if err != nil {
+		return Data{}, err
+	}
+	d.Requires = reqs
+	return d, nil
+}
+
+// EnvPrefix returns the environment variable prefix of a server name:
+// upper-cased, dashes as underscores ("my-server" -> "MY_SERVER").
+func EnvPrefix(name string) string {
+	return strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// requiresFor marks the modules in direct as direct requirements and every
+// other module of mcpforge's go.mod as indirect.
+func requiresFor(direct []string) ([]Require, error) {
+	out := make([]Require, len(goModRequires))
+	for i, r := range goModRequires {
+		out[i] = Require{Path: r.Path, Version: r.Version, Indirect: !slices.Contains(direct, r.Path)}
+	}
+	for _, m := range direct {
+		if !slices.ContainsFunc(out, func(r Require) bool { return r.Path == m }) {
+			return nil, fmt.Errorf("module %s is a dependency of generated servers but not in mcpforge's go.mod; run go get %s in mcpforge, then go test ./generator -update", m, m)
+		}
+	}
+	return out, nil
+}
+
+// templateFuncs are the functions every template can call, in addition to
+// text/template's built-ins.
+func templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"has":   has,
+		"join":  join,
+		"upper": strings.ToUpper,
+		"lower": strings.ToLower,
+		"quote": quote,
+		"toml":  tomlValue,
+	}
+}
+
+// has reports whether list contains item: {{if has "sse" .Transports}}.
+func has(item string, list []string) bool { return slices.Contains(list, item) }
+
+// join joins a list with a separator. Both argument orders work,
+// {{join .Transports ", "}} and {{.Transports | join ", "}}, because template
+// authors reach for either.
+func join(a, b any) (string, error) {
+	if list, ok := a.([]string); ok {
+		if sep, ok := b.(string); ok {
+			return strings.Join(list, sep), nil
+		}
+	}
+	if sep, ok := a.(string); ok {
+		if list, ok := b.([]string); ok {
+			return strings.Join(list, sep), nil
+		}
+	}
+	return "", fmt.Errorf("join wants a []string and a separator string, got %T and %T", a, b)
+}
+
+// quote returns s as a double-quoted string literal that is valid, with the
+// same meaning, in Go, TOML, JSON and YAML: it escapes quotes, backslashes,
+// \n, \t, \r, and every other non-printable rune as \uXXXX or \UXXXXXXXX
+// (escapes all four languages share); invalid UTF-8 becomes U+FFFD.
+func quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\uFFFD`)
+		case r == '\uFEFF' || (r != ' ' && !unicode.IsPrint(r)):
+			// U+FEFF is printable but Go refuses a byte-order mark inside a file.
+			if r > 0xFFFF {
+				fmt.Fprintf(&b, `\U%08X`, r)
+			} else {
+				fmt.Fprintf(&b, `\u%04X`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// tomlValue renders a value as TOML: strings quoted with quote, string lists
+// as arrays (["a", "b"]), booleans and integers as themselves.
+func tomlValue(v any) (string, error) {
+	switch v := v.(type) {
+	case string:
+		return quote(v), nil
+	case []string:
+		parts := make([]string, len(v))
+		for i, s := range v {
+			parts[i] = quote(s)
+		}
+		return "[" + strings.Join(parts, ", ") + "]", nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(rv.Uint(), 10), nil
+	}
+	return "", fmt.Errorf("toml cannot render a %T", v)
+}

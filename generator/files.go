@@ -1,0 +1,112 @@
+package generator
+
+import (
+	"path"
+	"strings"
+)
+
+// This file is the one place that decides what a variant contains: which
+// template files, which runtime packages, which direct module requirements.
+// A template not matched by any rule below is always included; a template
+// matched by several rules is included only when all of them hold.
+
+// fileRule includes the templates under prefix only when when holds.
+type fileRule struct {
+	// prefix is a template path with ".tmpl" dropped and __name__ kept, e.g.
+	// "chart" (the directory and everything under it) or "Dockerfile". It
+	// matches whole path segments: "chart" matches chart/x but not charts/x.
+	prefix string
+	when   func(Data) bool
+}
+
+var fileRules = []fileRule{
+	{"Dockerfile", deploys(DeployDocker)},
+	{".dockerignore", deploys(DeployDocker)},
+	{"chart", deploys(DeployHelm)},
+	{".github", deploys(DeployCI)},
+	{"goreleaser.yaml", deploys(DeployRelease)},
+	{".goreleaser.yaml", deploys(DeployRelease)},
+}
+
+func deploys(kind string) func(Data) bool {
+	return func(d Data) bool { return d.HasDeploy(kind) }
+}
+
+// includeTemplate reports whether the template at rel (".tmpl" dropped) is
+// part of the variant.
+func includeTemplate(rel string, d Data) bool {
+	for _, r := range fileRules {
+		if (rel == r.prefix || strings.HasPrefix(rel, r.prefix+"/")) && !r.when(d) {
+			return false
+		}
+	}
+	return true
+}
+
+// runtimePackage is a directory of package runtime that a variant may get,
+// copied to internal/<pkg>.
+type runtimePackage struct {
+	pkg  string
+	when func(Data) bool
+}
+
+// runtimePackages lists every runtime package in the order they are copied.
+// A runtime package that imports another must list it here with a condition
+// at least as wide; Render refuses a copied file importing a runtime package
+// the variant lacks.
+var runtimePackages = []runtimePackage{
+	{"config", func(Data) bool { return true }},
+	{"httpserver", func(d Data) bool { return d.HasNetwork }},
+	{"auth", func(d Data) bool { return d.HasAuth }},
+	{"oauth", func(d Data) bool { return d.OAuth }},
+}
+
+// Module paths of the direct dependencies of generated servers.
+const (
+	modMCPGo = "github.com/mark3labs/mcp-go"
+	modTOML  = "github.com/BurntSushi/toml"
+	modJWX   = "github.com/lestrrat-go/jwx/v3"
+	modCEL   = "github.com/google/cel-go"
+)
+
+// directModules returns the modules a variant's code imports. Every other
+// module of mcpforge's go.mod goes into the generated go.mod as indirect.
+// Render checks the rendered imports against this list, so that a template or
+// runtime package importing something new fails loudly here instead of
+// surprising `go mod tidy`.
+func directModules(d Data) []string {
+	mods := []string{modMCPGo, modTOML}
+	if d.HasAuth {
+		mods = append(mods, modJWX, modCEL)
+	}
+	return mods
+}
+
+// moduleOf returns the module of reqs that provides the package importPath
+// (the longest matching module path), or "".
+func moduleOf(importPath string, reqs []Require) string {
+	best := ""
+	for _, r := range reqs {
+		if (importPath == r.Path || strings.HasPrefix(importPath, r.Path+"/")) && len(r.Path) > len(best) {
+			best = r.Path
+		}
+	}
+	return best
+}
+
+// isStdlib reports whether importPath is a standard library package: its
+// first element has no dot (the rule the go command uses).
+func isStdlib(importPath string) bool {
+	first, _, _ := strings.Cut(importPath, "/")
+	return !strings.Contains(first, ".")
+}
+
+// substituteName replaces the placeholder __name__ in every segment of a
+// template path by the server name.
+func substituteName(rel, name string) string {
+	segs := strings.Split(rel, "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(s, "__name__", name)
+	}
+	return path.Join(segs...)
+}

@@ -1,0 +1,134 @@
+package auth
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mcpforge/mcpforge/runtime/config"
+)
+
+func TestCELBadExpressionStopsStart(t *testing.T) {
+	for _, tc := range []struct {
+		expr string
+		want []string
+	}{
+		{"claims.sub ==", []string{`allow_conditions[1]`, `"claims.sub =="`, "1:14", "Syntax error"}},
+		{"claim.sub == 'x'", []string{`allow_conditions[1]`, "1:1", "undeclared reference to 'claim'"}},
+		{"'a' + 1 == 'a1'", []string{`allow_conditions[1]`, "1:5", "no matching overload"}},
+		{"claims.sub", nil}, // dyn: allowed at start, must be a bool at run time
+		{"'text'", []string{"allow_conditions[1]", "is of type string", "must be true or false"}},
+		{"size(claims) + 1", []string{"allow_conditions[1]", "is of type int"}},
+	} {
+		cfg := localConfig("https://login.example.com/jwks")
+		cfg.Local.AllowConditions = []string{"true", tc.expr}
+		_, err := New(Options{Config: cfg, PublicURL: testPublicURL})
+		if tc.want == nil {
+			if err != nil {
+				t.Errorf("%q: %v", tc.expr, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%q: accepted", tc.expr)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: error %q does not contain %q", tc.expr, err, w)
+			}
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: error spans lines: %q", tc.expr, err)
+		}
+	}
+}
+
+func TestCELConditions(t *testing.T) {
+	f := newLocalFixture(t, func(c *config.Auth) {
+		c.Local.AllowConditions = []string{
+			`'reader' in claims.roles`,
+			`claims.tenant.id == 'acme' || request.headers['x-tenant'] == 'acme'`,
+			`request.method == 'POST' && request.path.startsWith('/mcp')`,
+			`!('authorization' in request.headers)`,
+			`claims.exp > 0 && claims.exp > 1.5`,
+		}
+	})
+	now := f.clock.Now()
+	post := func(claims map[string]any, hdr map[string]string) int {
+		resp, _ := do(t, f.url, func(r *http.Request) {
+			r.Header.Set("Authorization", "Bearer "+sign(t, rsaSigner(t), claims, nil))
+			for k, v := range hdr {
+				r.Header.Set(k, v)
+			}
+		})
+		return resp.StatusCode
+	}
+	if got := post(validClaims(now), nil); got != 200 {
+		t.Fatalf("all conditions hold: %d", got)
+	}
+	noRole := validClaims(now)
+	noRole["roles"] = []string{"guest"}
+	if got := post(noRole, nil); got != 403 {
+		t.Fatalf("missing role: %d, want 403", got)
+	}
+	otherTenant := validClaims(now)
+	otherTenant["tenant"] = map[string]any{"id": "globex"}
+	if got := post(otherTenant, nil); got != 403 {
+		t.Fatalf("other tenant: %d, want 403", got)
+	}
+	if got := post(otherTenant, map[string]string{"X-Tenant": "acme"}); got != 200 {
+		t.Fatalf("tenant from a lower-cased header: %d, want 200", got)
+	}
+	// A claim the condition reads is missing: evaluation error, denied.
+	noTenant := validClaims(now)
+	delete(noTenant, "tenant")
+	if got := post(noTenant, nil); got != 403 {
+		t.Fatalf("missing claim: %d, want 403", got)
+	}
+	noRoles := validClaims(now)
+	delete(noRoles, "roles")
+	if got := post(noRoles, nil); got != 403 {
+		t.Fatalf("missing roles claim: %d, want 403", got)
+	}
+}
+
+// "$" inside an expression is taken literally: no environment expansion.
+func TestCELNoEnvExpansion(t *testing.T) {
+	t.Setenv("USER_ID", "alice")
+	f := newLocalFixture(t, func(c *config.Auth) {
+		c.Local.AllowConditions = []string{`claims.sub == '$USER_ID'`}
+	})
+	claims := validClaims(f.clock.Now())
+	if resp, _ := do(t, f.url, bearer(sign(t, rsaSigner(t), claims, nil))); resp.StatusCode != 403 {
+		t.Fatalf("sub alice matched '$USER_ID': status %d", resp.StatusCode)
+	}
+	claims["sub"] = "$USER_ID"
+	if resp, _ := do(t, f.url, bearer(sign(t, rsaSigner(t), claims, nil))); resp.StatusCode != 200 {
+		t.Fatalf("literal '$USER_ID' refused: status %d", resp.StatusCode)
+	}
+}
+
+// A non-bool result of a dyn expression denies instead of failing open.
+func TestCELNonBoolDenies(t *testing.T) {
+	f := newLocalFixture(t, func(c *config.Auth) { c.Local.AllowConditions = []string{`claims.sub`} })
+	resp, body := do(t, f.url, bearer(sign(t, rsaSigner(t), validClaims(f.clock.Now()), nil)))
+	if resp.StatusCode != 403 || !strings.Contains(body, `"forbidden"`) {
+		t.Fatalf("status %d body %s", resp.StatusCode, body)
+	}
+}
+
+func TestCELCostLimit(t *testing.T) {
+	conds, err := compileConditions([]string{`claims.list.all(a, claims.list.all(b, claims.list.all(c, a + b + c >= 0)))`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := make([]any, 200)
+	for i := range list {
+		list[i] = int64(i)
+	}
+	ok, _ := allowed(conds, map[string]any{"list": list}, map[string]any{})
+	if ok {
+		t.Fatal("an expression over its cost limit was allowed")
+	}
+}

@@ -1,0 +1,109 @@
+package auth
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// Identity is the authenticated caller of a request, as tool code sees it.
+// It never holds the raw token.
+type Identity struct {
+	// Subject is the sub claim of the token, or the configured stdio
+	// subject; empty for anonymous callers.
+	Subject string
+	// Scopes are the scopes granted to the caller, from the scope claim
+	// (space-separated) or the scp claim (list or space-separated).
+	Scopes []string
+	// Claims are the token claims exposed to tools by configuration: sub,
+	// scope, scp and roles always, others only when listed (or "all").
+	Claims map[string]any
+	// Anonymous is true when no token authenticated the caller: the stdio
+	// transport without a configured subject, or the "none" strategy.
+	Anonymous bool
+	// Unrestricted is true when per-tool scope checks do not apply to the
+	// caller: the "none" strategy, and stdio unless its scopes are enforced.
+	Unrestricted bool
+}
+
+// HasScope reports whether the caller holds scope.
+func (id Identity) HasScope(scope string) bool {
+	return slices.Contains(id.Scopes, scope)
+}
+
+// missingScopes returns the scopes of required the caller lacks; none when
+// the caller is unrestricted.
+func (id Identity) missingScopes(required []string) []string {
+	if id.Unrestricted {
+		return nil
+	}
+	var missing []string
+	for _, s := range required {
+		if !id.HasScope(s) {
+			missing = append(missing, s)
+		}
+	}
+	return missing
+}
+
+type identityKey struct{}
+
+// WithIdentity returns a copy of ctx carrying id.
+func WithIdentity(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, identityKey{}, id)
+}
+
+// FromContext returns the identity of the caller of the request ctx belongs
+// to. It is present on every transport once the server is wired as the
+// package documentation describes.
+func FromContext(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(Identity)
+	return id, ok
+}
+
+// alwaysExposed are the claims tools always see: who the caller is and what
+// it may do.
+var alwaysExposed = []string{"sub", "scope", "scp", "roles"}
+
+// newIdentity builds the identity of a caller from the full claims of its
+// token. exposeAll and exposed select the claims tools see.
+func newIdentity(claims map[string]any, exposeAll bool, exposed map[string]bool) Identity {
+	id := Identity{Claims: make(map[string]any)}
+	if sub, ok := claims["sub"].(string); ok {
+		id.Subject = sub
+	}
+	id.Scopes = scopesOf(claims)
+	for k, v := range claims {
+		if exposeAll || exposed[k] || slices.Contains(alwaysExposed, k) {
+			id.Claims[k] = v
+		}
+	}
+	return id
+}
+
+// scopesOf reads the granted scopes from the scope claim (RFC 8693, RFC
+// 9068: a space-separated string) and the scp claim (a list in Azure AD and
+// Okta, sometimes a string), without duplicates.
+func scopesOf(claims map[string]any) []string {
+	var out []string
+	add := func(s string) {
+		for _, f := range strings.Fields(s) {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	for _, name := range []string{"scope", "scp"} {
+		switch v := claims[name].(type) {
+		case string:
+			add(v)
+		case []any:
+			for _, e := range v {
+				if s, ok := e.(string); ok {
+					add(s)
+				}
+			}
+		}
+	}
+	return out
+}

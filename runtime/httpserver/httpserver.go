@@ -1,0 +1,381 @@
+// Package httpserver serves an MCP server over HTTP: streamable HTTP at /mcp,
+// optionally the legacy HTTP+SSE transport at /sse and /message, and the
+// operational endpoints GET / (server information), GET /health (liveness)
+// and GET /ready (readiness).
+//
+// Every request passes one middleware chain, outermost first:
+//
+//   - access log: one slog line per request, credentials redacted;
+//   - recover: a panicking handler yields 500 and the server keeps serving;
+//   - Host check: a Host header that is not a loopback name, an IP literal,
+//     the host of public_url or an allowed host is refused with 403, which
+//     defeats DNS rebinding;
+//   - Origin check: a browser Origin that is not allowed is refused with 403;
+//   - CORS, when enabled, including preflight requests;
+//   - body limit: a body over max_body_bytes is refused with 413;
+//   - routing, with JSON 404 and 405 answers; Options.Protect (for example
+//     authentication) wraps the MCP endpoints only.
+//
+// mcp-go's own localhost protection is switched off in favour of the Host
+// check here, which also honours allowed_hosts and public_url.
+//
+// [Server.Serve] shuts down gracefully when its context is cancelled: it
+// stops accepting connections, lets in-flight requests finish (including
+// responses still owed on SSE streams) for up to shutdown_timeout, then ends
+// the long-lived streams and MCP sessions so that shutdown never hangs on an
+// idle client.
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/mcpforge/mcpforge/runtime/config"
+)
+
+// The network transports New accepts in Options.Transports.
+const (
+	// TransportHTTP is streamable HTTP at /mcp.
+	TransportHTTP = "http"
+	// TransportSSE is the legacy HTTP+SSE transport at /sse and /message.
+	TransportSSE = "sse"
+)
+
+// Paths of the built-in routes.
+const (
+	// PathInfo answers GET with the server's name, version, transports and
+	// endpoints as JSON.
+	PathInfo = "/"
+	// PathHealth answers GET with 200 while the process serves HTTP.
+	PathHealth = "/health"
+	// PathReady answers GET with 200 once every ReadyCheck passes, 503
+	// before that and during shutdown.
+	PathReady = "/ready"
+	// PathMCP is the streamable HTTP endpoint.
+	PathMCP = "/mcp"
+	// PathSSE opens a legacy HTTP+SSE stream.
+	PathSSE = "/sse"
+	// PathMessage receives the client's messages of a legacy SSE session.
+	PathMessage = "/message"
+)
+
+const (
+	// sessionIdleTTL is how long a streamable HTTP session may stay unused
+	// before its state is dropped; clients that never send DELETE would
+	// otherwise leak memory. A client returning later keeps working: the
+	// session ID still validates and a fresh session state is created.
+	sessionIdleTTL = time.Hour
+	// readyCheckTimeout bounds each ReadyCheck so a hung dependency turns
+	// /ready into a 503 instead of a hung probe.
+	readyCheckTimeout = 5 * time.Second
+)
+
+// Options configures a Server. Config and MCP are required.
+type Options struct {
+	// Config is the validated server configuration; New validates it again.
+	Config config.Config
+	// MCP is the MCP server whose tools, resources and prompts are served.
+	MCP *server.MCPServer
+	// Transports lists the enabled network transports: "http" (streamable
+	// HTTP at /mcp) and/or "sse" (legacy HTTP+SSE at /sse and /message).
+	Transports []string
+	// Logger receives the access log and the server's own messages;
+	// slog.Default() when nil.
+	Logger *slog.Logger
+	// Protect, when set, wraps the MCP endpoints (/mcp, /sse, /message) and
+	// nothing else, so authentication never blocks health probes or the
+	// discovery documents added through Routes.
+	Protect func(http.Handler) http.Handler
+	// Routes adds routes, keyed by "PATH" (any method) or "METHOD PATH"; a
+	// path ending in "/" matches the whole subtree. They get the middleware
+	// chain but not Protect. A key may not shadow a built-in route.
+	Routes map[string]http.Handler
+	// ReadyChecks must all pass for GET /ready to answer 200; until then it
+	// answers 503 with the reason of the first failing check.
+	ReadyChecks []ReadyCheck
+	// HTTPContext, when set, derives the context of each MCP request from
+	// the HTTP request (for example to carry the caller's identity to tool
+	// handlers). It is passed to both mcp-go transports.
+	HTTPContext server.HTTPContextFunc
+}
+
+// ReadyCheck reports whether a dependency of the server is ready; a non-nil
+// error makes GET /ready answer 503 with the error text as the reason. The
+// context is cancelled after five seconds.
+type ReadyCheck func(ctx context.Context) error
+
+// Server serves one MCP server over HTTP. Create it with New; a Server
+// serves once.
+type Server struct {
+	cfg        config.Config
+	logger     *slog.Logger
+	transports []string
+	handler    http.Handler
+
+	streamable *server.StreamableHTTPServer
+	sse        *server.SSEServer
+
+	readyChecks []ReadyCheck
+
+	serving      atomic.Bool
+	shuttingDown atomic.Bool
+	inflight     atomic.Int64 // requests that are not long-lived streams
+	streamsOpen  atomic.Int64 // long-lived streams being served
+	sseTrack     *sseTracker
+
+	// streams is cancelled at shutdown once in-flight work is done; every
+	// long-lived stream (SSE, a legacy GET listening stream, a
+	// subscriptions/listen POST) runs under a context that ends with it.
+	streams       context.Context
+	cancelStreams context.CancelFunc
+}
+
+// New checks opts and builds a Server. It fails when the configuration does
+// not validate, MCP is nil, a transport is unknown or none is given, or a
+// route in Routes is malformed or shadows a built-in one.
+func New(opts Options) (*Server, error) {
+	if opts.MCP == nil {
+		return nil, errors.New("httpserver: Options.MCP is nil; pass the server built with server.NewMCPServer")
+	}
+	if err := opts.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	var transports []string
+	for _, t := range opts.Transports {
+		switch t {
+		case TransportHTTP, TransportSSE:
+			if !slices.Contains(transports, t) {
+				transports = append(transports, t)
+			}
+		default:
+			return nil, fmt.Errorf("httpserver: unknown network transport %q; use %q or %q (stdio is not served over HTTP)", t, TransportHTTP, TransportSSE)
+		}
+	}
+	if len(transports) == 0 {
+		return nil, fmt.Errorf("httpserver: no network transport enabled; pass %q and/or %q in Options.Transports", TransportHTTP, TransportSSE)
+	}
+	slices.SortFunc(transports, func(a, b string) int { return transportOrder(a) - transportOrder(b) })
+
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Server{
+		cfg:         opts.Config,
+		logger:      logger,
+		transports:  transports,
+		readyChecks: slices.Clone(opts.ReadyChecks),
+		sseTrack:    newSSETracker(),
+	}
+	s.streams, s.cancelStreams = context.WithCancel(context.Background())
+
+	protect := opts.Protect
+	if protect == nil {
+		protect = func(h http.Handler) http.Handler { return h }
+	}
+
+	rt := newRouter()
+	rt.handle(PathInfo, []string{http.MethodGet}, http.HandlerFunc(s.serveInfo))
+	rt.handle(PathHealth, []string{http.MethodGet}, http.HandlerFunc(s.serveHealth))
+	rt.handle(PathReady, []string{http.MethodGet}, http.HandlerFunc(s.serveReady))
+
+	if slices.Contains(transports, TransportHTTP) {
+		so := []server.StreamableHTTPOption{
+			server.WithEndpointPath(PathMCP),
+			// The Host check of this package replaces mcp-go's, which would
+			// refuse the allowed_hosts and public_url host on a loopback
+			// listener (a reverse proxy on the same machine).
+			server.WithDisableLocalhostProtection(true),
+			server.WithStreamableHTTPLogger(logger),
+		}
+		if s.cfg.Server.HTTP.Stateless {
+			so = append(so, server.WithStateLess(true))
+		} else {
+			so = append(so, server.WithSessionIdleTTL(sessionIdleTTL))
+		}
+		if opts.HTTPContext != nil {
+			so = append(so, server.WithHTTPContextFunc(opts.HTTPContext))
+		}
+		s.streamable = server.NewStreamableHTTPServer(opts.MCP, so...)
+		rt.handle(PathMCP, []string{http.MethodGet, http.MethodPost, http.MethodDelete},
+			s.trackMCP(protect(s.streamable)))
+	}
+	if slices.Contains(transports, TransportSSE) {
+		so := []server.SSEOption{
+			server.WithSSEEndpoint(PathSSE),
+			server.WithMessageEndpoint(PathMessage),
+			server.WithSSEDisableLocalhostProtection(true),
+		}
+		if opts.HTTPContext != nil {
+			so = append(so, server.WithSSEContextFunc(server.SSEContextFunc(opts.HTTPContext)))
+		}
+		// No base URL: the endpoint event then carries the path only, which
+		// clients resolve against the URL they connected to, whatever
+		// address or proxy that was.
+		s.sse = server.NewSSEServer(opts.MCP, so...)
+		rt.handle(PathSSE, []string{http.MethodGet}, s.trackMCP(protect(s.sse.SSEHandler())))
+		rt.handle(PathMessage, []string{http.MethodPost}, s.trackMCP(protect(s.sse.MessageHandler())))
+	}
+
+	for key, h := range opts.Routes {
+		if err := rt.handleKey(key, h); err != nil {
+			return nil, err
+		}
+	}
+
+	s.handler = s.middleware(rt)
+	return s, nil
+}
+
+func transportOrder(t string) int {
+	if t == TransportHTTP {
+		return 0
+	}
+	return 1
+}
+
+// Handler returns the complete handler, middleware chain included, for tests
+// and for embedding in another server. Graceful shutdown needs Serve.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// ListenAndServe listens on server.http.host and server.http.port of the
+// configuration and serves until ctx is cancelled, as Serve does.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	h := s.cfg.Server.HTTP
+	addr := net.JoinHostPort(h.Host, strconv.Itoa(h.Port))
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w; choose another address with --addr or server.http.host and server.http.port", addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve accepts connections on ln until ctx is cancelled, then shuts down
+// gracefully and returns nil: the listener closes, in-flight requests and
+// the responses still owed on SSE streams get up to shutdown_timeout to
+// finish, and then the remaining streams and MCP sessions are closed. When
+// requests are still running at the deadline their connections are closed
+// and Serve returns an error saying so. Serve closes ln, and a Server serves
+// only once.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if !s.serving.CompareAndSwap(false, true) {
+		return errors.New("httpserver: Serve called twice; create a new Server with New")
+	}
+	h := s.cfg.Server.HTTP
+	// Requests keep ctx's values but not its cancellation: cancelling ctx
+	// means "drain", not "abort everything now".
+	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: h.ReadHeaderTimeout.Duration,
+		IdleTimeout:       h.IdleTimeout.Duration,
+		// No WriteTimeout and no ReadTimeout: SSE and listening streams
+		// stay open for as long as the client wants them.
+		BaseContext: func(net.Listener) context.Context { return base },
+		ErrorLog:    slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	s.logger.Info("serving MCP over HTTP",
+		slog.String("addr", ln.Addr().String()),
+		slog.Any("transports", s.transports),
+		slog.Any("endpoints", s.endpoints()))
+
+	select {
+	case err := <-errc:
+		s.closeMCP(context.Background())
+		return fmt.Errorf("http server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	return s.shutdown(srv, errc, cancelBase)
+}
+
+func (s *Server) shutdown(srv *http.Server, errc <-chan error, cancelBase context.CancelFunc) error {
+	s.shuttingDown.Store(true)
+	timeout := s.cfg.Server.HTTP.ShutdownTimeout.Duration
+	s.logger.Info("shutting down: draining in-flight requests", slog.Duration("timeout", timeout))
+	start := time.Now()
+
+	dctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+
+	// Shutdown closes the listener and idle connections at once and then
+	// waits for active ones; streams keep it waiting until they are ended
+	// below.
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(dctx) }()
+
+	s.waitIdle(dctx)
+	if n := s.streamsOpen.Load(); n > 0 {
+		s.logger.Info("closing open streams and sessions", slog.Int64("streams", n))
+	}
+	s.closeMCP(dctx)
+
+	err := <-done
+	<-errc // srv.Serve has returned http.ErrServerClosed
+	if err != nil {
+		cancelBase()
+		_ = srv.Close()
+		s.logger.Warn("shutdown timed out; closed the remaining connections", slog.Duration("timeout", timeout))
+		return fmt.Errorf("graceful shutdown did not finish within %s (server.http.shutdown_timeout); remaining connections were closed", timeout)
+	}
+	s.logger.Info("shut down", slog.Duration("took", time.Since(start)))
+	return nil
+}
+
+// waitIdle returns once no request other than a long-lived stream is in
+// flight and no response is still owed on an SSE stream, or when ctx ends.
+func (s *Server) waitIdle(ctx context.Context) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for s.inflight.Load() > 0 || s.sseTrack.pending() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// closeMCP ends every long-lived stream and MCP session.
+func (s *Server) closeMCP(ctx context.Context) {
+	s.cancelStreams()
+	if s.streamable != nil {
+		// Without an http.Server of its own, Shutdown stops the session
+		// sweeper and closes the sessions, nothing else.
+		_ = s.streamable.Shutdown(ctx)
+	}
+	if s.sse != nil {
+		s.sse.CloseSessions()
+	}
+}
+
+func (s *Server) endpoints() map[string]string {
+	e := map[string]string{
+		"info":   PathInfo,
+		"health": PathHealth,
+		"ready":  PathReady,
+	}
+	if s.streamable != nil {
+		e["mcp"] = PathMCP
+	}
+	if s.sse != nil {
+		e["sse"] = PathSSE
+		e["message"] = PathMessage
+	}
+	return e
+}

@@ -1,0 +1,468 @@
+package httpserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// alwaysRedacted are never logged in clear, whatever redact_headers says:
+// a bearer token in a log file is a credential anyone with log access holds.
+var alwaysRedacted = []string{"Authorization", "Proxy-Authorization"}
+
+// redacted replaces the value of a redacted header in the access log.
+const redacted = "[REDACTED]"
+
+// middleware wraps next in the whole chain, outermost first.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	h := s.bodyLimit(next)
+	if s.cfg.Middleware.CORS.Enabled {
+		h = s.cors(h)
+	}
+	h = s.checkOrigin(h)
+	h = s.checkHost(h)
+	h = s.recoverPanics(h)
+	return s.accessLog(h)
+}
+
+// requestState carries what inner middleware learns about a request to the
+// access log, which runs outermost.
+type requestState struct {
+	body []byte // the request body, once the body limit has read it
+}
+
+type stateKey struct{}
+
+func stateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	return st
+}
+
+// recorder remembers the status and size of a response. It forwards Flush
+// and exposes the original writer through Unwrap, so streaming and
+// http.ResponseController keep working through it.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 && code >= 200 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += int64(n)
+	return n, err
+}
+
+func (r *recorder) Flush() {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	_ = http.NewResponseController(r.ResponseWriter).Flush()
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// accessLog writes one line per request once it has been answered: method,
+// path (never the query, which carries SSE session IDs), status, bytes,
+// duration, remote address, the request headers (redacted, excluded) and,
+// when enabled, the start of the body. Health probes log at debug level so
+// they do not drown everything else.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	al := s.cfg.Middleware.AccessLog
+	redact := map[string]bool{}
+	for _, h := range append(append([]string(nil), alwaysRedacted...), al.RedactHeaders...) {
+		redact[http.CanonicalHeaderKey(h)] = true
+	}
+	exclude := map[string]bool{}
+	for _, h := range al.ExcludeHeaders {
+		exclude[http.CanonicalHeaderKey(h)] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &requestState{}
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		rec := &recorder{ResponseWriter: w}
+		if !al.Enabled {
+			next.ServeHTTP(rec, r)
+			return
+		}
+		start := time.Now()
+		// Deferred so a request that ends in a panic is logged too.
+		defer func() {
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			attrs := []slog.Attr{
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", status),
+				slog.Int64("bytes", rec.bytes),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("remote", r.RemoteAddr),
+				headerAttrs(r.Header, redact, exclude),
+			}
+			if al.LogBody && len(st.body) > 0 && al.MaxBodyLogBytes > 0 {
+				body := st.body
+				truncated := int64(len(body)) > al.MaxBodyLogBytes
+				if truncated {
+					body = body[:al.MaxBodyLogBytes]
+				}
+				attrs = append(attrs, slog.String("body", printable(body)))
+				if truncated {
+					attrs = append(attrs, slog.Bool("body_truncated", true))
+				}
+			}
+			level := slog.LevelInfo
+			if r.URL.Path == PathHealth || r.URL.Path == PathReady {
+				level = slog.LevelDebug
+			}
+			s.logger.LogAttrs(context.WithoutCancel(r.Context()), level, "http request", attrs...)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func headerAttrs(h http.Header, redact, exclude map[string]bool) slog.Attr {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		if !exclude[http.CanonicalHeaderKey(name)] {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	attrs := make([]any, 0, len(names))
+	for _, name := range names {
+		v := strings.Join(h[name], ", ")
+		if redact[http.CanonicalHeaderKey(name)] {
+			v = redacted
+		}
+		attrs = append(attrs, slog.String(name, v))
+	}
+	return slog.Group("headers", attrs...)
+}
+
+// printable cuts body at a rune boundary so a truncated UTF-8 sequence does
+// not turn into replacement noise.
+func printable(b []byte) string {
+	for len(b) > 0 && !utf8.Valid(b) {
+		r, size := utf8.DecodeLastRune(b)
+		if r != utf8.RuneError || size != 1 {
+			break
+		}
+		b = b[:len(b)-1]
+	}
+	return string(b)
+}
+
+// recoverPanics turns a panic in any handler into a logged 500, so one bad
+// request never takes the process down. http.ErrAbortHandler passes through:
+// it is how a handler deliberately aborts a response.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.logger.LogAttrs(context.WithoutCancel(r.Context()), slog.LevelError, "panic while serving request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("panic", fmt.Sprint(v)),
+				slog.String("stack", string(debug.Stack())))
+			if rec, ok := w.(*recorder); ok && rec.status != 0 {
+				// The response has begun; the only honest signal left is
+				// to cut the connection.
+				panic(http.ErrAbortHandler)
+			}
+			writeError(w, http.StatusInternalServerError, "the server failed to handle the request; the error has been logged")
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkHost refuses a request whose Host header could be the product of DNS
+// rebinding: a browser tricked into sending requests for attacker.example to
+// this server sends "Host: attacker.example". Accepted are loopback names,
+// IP literals (an attacker's page cannot make a browser send one for its own
+// origin), the host of public_url, and allowed_hosts.
+func (s *Server) checkHost(next http.Handler) http.Handler {
+	h := s.cfg.Server.HTTP
+	anyHost := false
+	names := map[string]bool{}
+	hostPorts := map[string]bool{}
+	for _, a := range h.AllowedHosts {
+		a = strings.ToLower(a)
+		switch {
+		case a == "*":
+			anyHost = true
+		case hasPort(a):
+			hostPorts[a] = true
+		default:
+			names[strings.Trim(a, "[]")] = true
+		}
+	}
+	if u, err := url.Parse(h.PublicURL); err == nil && u.Hostname() != "" {
+		names[strings.ToLower(u.Hostname())] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if anyHost || hostAllowed(r.Host, names, hostPorts) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.logger.Warn("refused request with a foreign Host header (possible DNS rebinding)",
+			slog.String("host", r.Host), slog.String("remote", r.RemoteAddr))
+		writeError(w, http.StatusForbidden, fmt.Sprintf("host %q is not allowed; add it to server.http.allowed_hosts", r.Host))
+	})
+}
+
+func hasPort(hostport string) bool {
+	_, _, err := net.SplitHostPort(hostport)
+	return err == nil
+}
+
+func hostAllowed(host string, names, hostPorts map[string]bool) bool {
+	if host == "" {
+		return true // HTTP/1.0 without Host: not a browser
+	}
+	host = strings.ToLower(host)
+	if hostPorts[host] {
+		return true
+	}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	name = strings.TrimSuffix(strings.Trim(name, "[]"), ".")
+	if name == "localhost" || names[name] {
+		return true
+	}
+	_, err := netip.ParseAddr(name)
+	return err == nil
+}
+
+// checkOrigin refuses a request carrying an Origin header that is not
+// allowed: browsers send Origin on cross-origin requests, so this is what
+// stops a web page from driving a local MCP server. Requests without Origin
+// (every non-browser client) pass. Allowed are server.http.allowed_origins,
+// the CORS allowed_origins when CORS is enabled, the origin of public_url,
+// and loopback origins on the port the request arrived at.
+func (s *Server) checkOrigin(next http.Handler) http.Handler {
+	h := s.cfg.Server.HTTP
+	anyOrigin := false
+	allowed := map[string]bool{}
+	lists := [][]string{h.AllowedOrigins}
+	if s.cfg.Middleware.CORS.Enabled {
+		lists = append(lists, s.cfg.Middleware.CORS.AllowedOrigins)
+	}
+	for _, list := range lists {
+		for _, o := range list {
+			if o == "*" {
+				anyOrigin = true
+			}
+			allowed[strings.ToLower(o)] = true
+		}
+	}
+	if o := originOf(h.PublicURL); o != "" {
+		allowed[o] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" || anyOrigin || allowed[strings.ToLower(origin)] || s.loopbackOrigin(r, origin) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.logger.Warn("refused request from a foreign Origin",
+			slog.String("origin", origin), slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr))
+		writeError(w, http.StatusForbidden, fmt.Sprintf("origin %q is not allowed; add it to server.http.allowed_origins", origin))
+	})
+}
+
+// originOf returns the origin (scheme://host[:port], default port left out,
+// lower case) of an absolute URL, as a browser would send it.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		return scheme + "://" + host + ":" + port
+	}
+	return scheme + "://" + host
+}
+
+// loopbackOrigin reports whether origin is a page served from this machine
+// on the port the request arrived at: the server's own pages, not another
+// local program's.
+func (s *Server) loopbackOrigin(r *http.Request, origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	host := u.Hostname()
+	if !strings.EqualFold(host, "localhost") {
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !ip.IsLoopback() {
+			return false
+		}
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return port == s.localPort(r)
+}
+
+// localPort is the port the request arrived at, or the configured port when
+// the request did not come through a listener (tests calling Handler).
+func (s *Server) localPort(r *http.Request) string {
+	if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && addr != nil {
+		if _, port, err := net.SplitHostPort(addr.String()); err == nil {
+			return port
+		}
+	}
+	return strconv.Itoa(s.cfg.Server.HTTP.Port)
+}
+
+// cors answers preflight requests and adds the CORS headers to responses for
+// the configured origins. It runs after the Origin check, so a foreign
+// origin never gets this far.
+func (s *Server) cors(next http.Handler) http.Handler {
+	c := s.cfg.Middleware.CORS
+	anyOrigin := false
+	allowed := map[string]bool{}
+	for _, o := range c.AllowedOrigins {
+		if o == "*" {
+			anyOrigin = true
+		}
+		allowed[strings.ToLower(o)] = true
+	}
+	methods := strings.Join(c.AllowedMethods, ", ")
+	headers := strings.Join(c.AllowedHeaders, ", ")
+	exposed := strings.Join(c.ExposedHeaders, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		hdr := w.Header()
+		hdr.Add("Vary", "Origin")
+		preflight := r.Method == http.MethodOptions && origin != "" && r.Header.Get("Access-Control-Request-Method") != ""
+		ok := origin != "" && (anyOrigin || allowed[strings.ToLower(origin)])
+		if ok {
+			if anyOrigin && !c.AllowCredentials {
+				hdr.Set("Access-Control-Allow-Origin", "*")
+			} else {
+				hdr.Set("Access-Control-Allow-Origin", origin)
+			}
+			if c.AllowCredentials {
+				hdr.Set("Access-Control-Allow-Credentials", "true")
+			}
+		}
+		if !preflight {
+			if ok && exposed != "" {
+				hdr.Set("Access-Control-Expose-Headers", exposed)
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !ok {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("origin %q is not allowed by middleware.cors.allowed_origins", origin))
+			return
+		}
+		hdr.Add("Vary", "Access-Control-Request-Method")
+		hdr.Add("Vary", "Access-Control-Request-Headers")
+		if methods != "" {
+			hdr.Set("Access-Control-Allow-Methods", methods)
+		}
+		if headers != "" {
+			hdr.Set("Access-Control-Allow-Headers", headers)
+		}
+		if c.MaxAge > 0 {
+			hdr.Set("Access-Control-Max-Age", strconv.Itoa(c.MaxAge))
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// bodyLimit reads the request body, up to max_body_bytes, before anything
+// else sees it, and refuses larger bodies with 413. Reading it here (MCP
+// bodies are read whole anyway) gives a clean 413 instead of the parse error
+// mcp-go would report for a truncated body, and lets the access log and the
+// stream detection look at it without consuming it.
+func (s *Server) bodyLimit(next http.Handler) http.Handler {
+	limit := s.cfg.Server.HTTP.MaxBodyBytes
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tooLarge := func() {
+			// The rest of the body is unread: the connection cannot be
+			// reused.
+			w.Header().Set("Connection", "close")
+			writeError(w, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("request body exceeds %d bytes (server.http.max_body_bytes)", limit))
+		}
+		if r.ContentLength > limit {
+			tooLarge()
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+			_ = r.Body.Close()
+			switch {
+			case int64(len(data)) > limit:
+				tooLarge()
+				return
+			case err != nil:
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					tooLarge()
+					return
+				}
+				writeError(w, http.StatusBadRequest, "cannot read the request body")
+				return
+			}
+			if st := stateFrom(r.Context()); st != nil {
+				st.body = data
+			}
+			r.Body = io.NopCloser(bytes.NewReader(data))
+			r.ContentLength = int64(len(data))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bodyOf returns the request body read by bodyLimit.
+func bodyOf(r *http.Request) []byte {
+	if st := stateFrom(r.Context()); st != nil {
+		return st.body
+	}
+	return nil
+}
