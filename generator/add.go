@@ -747,11 +747,8 @@ func resourceNameFromURI(uri string) string {
 	}
 	segs := strings.Split(rest, "/")
 	name := ""
-	for i := len(segs) - 1; i >= 0; i-- {
-		if s := segs[i]; s != "" && !strings.ContainsAny(s, "{}") {
-			name = s
-			break
-		}
+	for i := len(segs) - 1; i >= 0 && name == ""; i-- {
+		name = stripExpressions(segs[i])
 	}
 	if name == "" {
 		name = scheme
@@ -772,4 +769,21 @@ func resourceNameFromURI(uri string) string {
 		out = out[:MaxItemNameLength]
 	}
 	return out
+}
+
+// stripExpressions removes the {expressions} of a URI template segment.
+func stripExpressions(seg string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range seg {
+		switch {
+		case r == '{':
+			depth++
+		case r == '}' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -26,17 +26,22 @@ func (f *goFile) line(format string, args ...any) {
 
 func (f *goFile) bytes() []byte { return []byte(f.b.String()) }
 
-// imports writes the import block: standard library first, then the rest.
-func (f *goFile) imports(std, other []string) {
+// imports writes the import block in groups, as the generated code does
+// elsewhere: standard library, other modules, the repository's own packages.
+func (f *goFile) imports(groups ...[]string) {
 	f.line("import (")
-	for _, p := range std {
-		f.line("\t%q", p)
-	}
-	if len(std) > 0 && len(other) > 0 {
-		f.line("")
-	}
-	for _, p := range other {
-		f.line("\t%q", p)
+	first := true
+	for _, g := range groups {
+		if len(g) == 0 {
+			continue
+		}
+		if !first {
+			f.line("")
+		}
+		first = false
+		for _, p := range g {
+			f.line("\t%q", p)
+		}
 	}
 	f.line(")")
 	f.line("")
@@ -141,11 +146,11 @@ func (c toolCode) source() ([]byte, error) {
 	if c.enforce {
 		std = append(std, "strings")
 	}
-	other := []string{mcpImport}
+	var local []string
 	if c.enforce {
-		other = append(other, c.module+"/internal/auth")
+		local = append(local, c.module+"/internal/auth")
 	}
-	f.imports(std, other)
+	f.imports(std, []string{mcpImport}, local)
 	f.line("func init() { register(%s(), %s) }", c.builder(), c.names.base)
 	f.line("")
 	if len(s.Scopes) > 0 {
@@ -285,11 +290,11 @@ func (c toolCode) test() ([]byte, error) {
 	f := &goFile{}
 	f.line("package tools")
 	f.line("")
-	other := []string{mcpImport, "github.com/mark3labs/mcp-go/mcptest", "github.com/mark3labs/mcp-go/server"}
+	var local []string
 	if c.enforce {
-		other = append(other, c.module+"/internal/auth")
+		local = append(local, c.module+"/internal/auth")
 	}
-	f.imports([]string{"context", "strings", "testing"}, other)
+	f.imports([]string{"context", "strings", "testing"}, []string{mcpImport, "github.com/mark3labs/mcp-go/mcptest", "github.com/mark3labs/mcp-go/server"}, local)
 
 	var required []string
 	for _, a := range s.Args {

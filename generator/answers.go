@@ -370,6 +370,17 @@ func (a Answers) OAuthEnabled() bool {
 	return a.Auth == AuthJWTLocal
 }
 
+// Applies reports whether the answer with the given key means anything for
+// these answers: the auth details only for their strategy (an empty strategy
+// counts as none). The wizard skips the questions that do not apply, and the
+// equivalent command line leaves their flags out.
+func (a Answers) Applies(key string) bool {
+	if a.Auth == "" {
+		a.Auth = AuthNone
+	}
+	return a.applies(key)
+}
+
 // applies reports whether the answer with the given key means anything for
 // these answers: the auth details only for their strategy.
 func (a Answers) applies(key string) bool {

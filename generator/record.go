@@ -114,6 +114,12 @@ func ReadRecord(path string) (Record, error) {
 	if err != nil {
 		return Record{}, &AnswersFileError{Path: path, Err: fmt.Errorf("cannot read record file: %w", unwrapPathErr(err))}
 	}
+	return ParseRecord(path, data)
+}
+
+// ParseRecord is ReadRecord for a record file already read; path names it in
+// errors.
+func ParseRecord(path string, data []byte) (Record, error) {
 	a, raw, err := parseAnswers(path, data)
 	if err != nil {
 		return Record{}, err

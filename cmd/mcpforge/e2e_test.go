@@ -34,6 +34,7 @@ var protocolEras = []struct{ ask, want string }{
 type variantAnswers struct {
 	Name       string   `toml:"name"`
 	Transports []string `toml:"transports"`
+	Auth       string   `toml:"auth"`
 }
 
 func variantFiles(t *testing.T) []string {
@@ -63,6 +64,8 @@ func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: generates, builds and runs every variant")
 	}
+	tools := buildDeployTools(t)
+	t.Run("mcpforge-release", func(t *testing.T) { checkOwnRelease(t, tools) })
 	// The post-generation `go mod tidy` must work from the module cache alone.
 	t.Setenv("GOPROXY", "off")
 	for _, path := range variantFiles(t) {
@@ -70,7 +73,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Run(variant, func(t *testing.T) {
 			a := readVariant(t, path)
 			dir, bin := generateAndBuild(t, path, a.Name)
-			_ = dir
+			t.Run("deploy", func(t *testing.T) { checkDeploy(t, tools, dir, a.Name) })
+			sec := newSecurity(t, a)
 			for _, tr := range a.Transports {
 				for _, era := range protocolEras {
 					t.Run(tr+"/"+era.want, func(t *testing.T) {
@@ -78,14 +82,17 @@ func TestEndToEnd(t *testing.T) {
 						case "stdio":
 							checkStdio(t, bin, era.ask, era.want)
 						case "http", "sse":
-							checkNetwork(t, bin, tr, era.ask, era.want)
+							checkNetwork(t, bin, sec, tr, era.ask, era.want)
 						}
 					})
 				}
 			}
 			if net := networkTransport(a.Transports); net != "" {
-				t.Run("hostile-requests", func(t *testing.T) { checkHostile(t, bin, net) })
-				t.Run("sigterm", func(t *testing.T) { checkSIGTERM(t, bin, net) })
+				t.Run("hostile-requests", func(t *testing.T) { checkHostile(t, bin, sec, net) })
+				t.Run("sigterm", func(t *testing.T) { checkSIGTERM(t, bin, sec, net) })
+				if a.Auth != "" && a.Auth != "none" {
+					t.Run("auth", func(t *testing.T) { checkAuth(t, bin, sec, net) })
+				}
 			}
 		})
 	}
@@ -272,9 +279,10 @@ var listenAddr = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
 
 // startServer starts the binary on a free loopback port and waits until
 // /health answers.
-func startServer(t *testing.T, bin string, args ...string) *serverProcess {
+func startServer(t *testing.T, bin string, sec *security, args ...string) *serverProcess {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), sec.env...)
 	stderrPipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -313,6 +321,10 @@ func startServer(t *testing.T, bin string, args ...string) *serverProcess {
 		t.Fatalf("server did not log its listen address\n%s", p.stderr.String())
 	}
 	resp, err := http.Get(p.base + "/health")
+	if err == nil && resp.StatusCode == http.StatusOK {
+		resp.Body.Close()
+		resp, err = waitReady(p.base)
+	}
 	if err != nil {
 		t.Fatalf("GET /health: %v", err)
 	}
@@ -338,15 +350,16 @@ func (p *serverProcess) stop(t *testing.T, sig os.Signal) error {
 	}
 }
 
-func checkNetwork(t *testing.T, bin, transport, ask, want string) {
-	p := startServer(t, bin, "--transport", transport)
+func checkNetwork(t *testing.T, bin string, sec *security, transport, ask, want string) {
+	p := startServer(t, bin, sec, "--transport", transport)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	hc := sec.client(p.base, sec.fullAccess)
 	var tr mcpsdk.Transport
 	if transport == "sse" {
-		tr = &mcpsdk.SSEClientTransport{Endpoint: p.base + "/sse"}
+		tr = &mcpsdk.SSEClientTransport{Endpoint: p.base + "/sse", HTTPClient: hc}
 	} else {
-		tr = &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", MaxRetries: -1}
+		tr = &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", HTTPClient: hc, MaxRetries: -1}
 	}
 	sess, err := newSDKClient().Connect(ctx, tr, &mcpsdk.ClientSessionOptions{ProtocolVersion: ask})
 	if err != nil {
@@ -362,8 +375,8 @@ func checkNetwork(t *testing.T, bin, transport, ask, want string) {
 }
 
 // checkHostile sends requests a browser on a hostile page could send.
-func checkHostile(t *testing.T, bin, transport string) {
-	p := startServer(t, bin, "--transport", transport)
+func checkHostile(t *testing.T, bin string, sec *security, transport string) {
+	p := startServer(t, bin, sec, "--transport", transport)
 	cases := []struct {
 		name   string
 		method string
@@ -402,11 +415,11 @@ func checkHostile(t *testing.T, bin, transport string) {
 }
 
 // checkSIGTERM stops a server in the middle of an open session.
-func checkSIGTERM(t *testing.T, bin, transport string) {
-	p := startServer(t, bin, "--transport", transport)
+func checkSIGTERM(t *testing.T, bin string, sec *security, transport string) {
+	p := startServer(t, bin, sec, "--transport", transport)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	sess, err := newSDKClient().Connect(ctx, &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", MaxRetries: -1}, &mcpsdk.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	sess, err := newSDKClient().Connect(ctx, &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", HTTPClient: sec.client(p.base, sec.fullAccess), MaxRetries: -1}, &mcpsdk.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err == nil {
 		defer sess.Close()
 	}

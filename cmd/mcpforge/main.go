@@ -3,11 +3,15 @@
 // Usage:
 //
 //	mcpforge new NAME [flags]   generate a new server repository
+//	mcpforge add tool NAME      add a tool to a generated repository
+//	mcpforge add prompt NAME    add a prompt
+//	mcpforge add resource URI   add a resource or resource template
 //	mcpforge version            print version, commit and Go version
 //	mcpforge completion SHELL   print a shell completion script
 //
 // Exit status: 0 on success, 1 on failure, 2 on bad usage (unknown flags,
-// invalid answers, a broken answers file, a non-empty target directory).
+// invalid answers, a broken answers file, a non-empty target directory, an
+// invalid or existing name to add), 130 when the wizard is interrupted.
 //
 // This package is only the command-line shell; everything it generates comes
 // from package generator.
@@ -94,6 +98,6 @@ Start with: mcpforge new weather --yes`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError(fmt.Errorf("%w; see '%s --help'", err, c.CommandPath()))
 	})
-	root.AddCommand(newNewCmd(), newVersionCmd())
+	root.AddCommand(newNewCmd(), newAddCmd(), newVersionCmd())
 	return root
 }

@@ -16,11 +16,11 @@ import (
 	"github.com/mcpforge/mcpforge/generator"
 )
 
-// runWizard asks the user for the missing answers on a terminal, with the
-// given answers pre-filled, and returns the completed answers. It is nil until
-// the interactive wizard lands; `new` then tells the user to pass --yes. The
-// wizard must only fill answers: validation, rendering and writing stay here.
-var runWizard func(ctx context.Context, a generator.Answers, in io.Reader, out io.Writer) (generator.Answers, error)
+// runWizard asks the user every answer on a terminal, with the given answers
+// pre-filled, and returns the completed answers (wizard.go sets it; tests
+// replace it). When it is nil, `new` tells the user to pass --yes. The wizard
+// must only fill answers: validation, rendering and writing stay here.
+var runWizard func(ctx context.Context, a generator.Answers, o wizardOptions) (generator.Answers, error)
 
 // stdinIsTerminal reports whether r is an interactive terminal. Tests replace
 // it to exercise the terminal path without one.
@@ -38,6 +38,7 @@ type newOptions struct {
 	force       bool
 	noTidy      bool
 	noGit       bool
+	accessible  bool
 }
 
 // Flags that set answers. Their names are the Flag of each generator.Field
@@ -125,6 +126,7 @@ holds the pinned versions) and git init without a commit; --no-tidy and
 	f.BoolVar(&o.force, "force", false, "write into a non-empty directory (replaces only the files mcpforge generates)")
 	f.BoolVar(&o.noTidy, "no-tidy", false, "do not run go mod tidy after writing")
 	f.BoolVar(&o.noGit, "no-git", false, "do not run git init after writing")
+	f.BoolVar(&o.accessible, "accessible", false, "run the wizard as plain prompts for screen readers (also ACCESSIBLE=1)")
 
 	// Shell completion of the closed sets and of file arguments.
 	complete := func(flag string, values []string) {
@@ -154,14 +156,20 @@ func (o *newOptions) run(cmd *cobra.Command, args []string) error {
 	}
 	a := generator.Merge(fromFile, fromFlags)
 
+	wizardRan := false
 	if missing := a.Missing(); len(missing) > 0 && !o.yes {
 		terminal := stdinIsTerminal(cmd.InOrStdin())
 		if !terminal || runWizard == nil {
 			return usageError(missingAnswersError(missing, terminal))
 		}
-		if a, err = runWizard(cmd.Context(), a, cmd.InOrStdin(), stdout); err != nil {
+		wo := wizardOptions{in: cmd.InOrStdin(), out: stdout, accessible: o.accessible || accessibleFromEnv()}
+		if a, err = runWizard(cmd.Context(), a, wo); err != nil {
+			if errors.Is(err, errAborted) {
+				return &exitError{code: exitInterrupted, err: err}
+			}
 			return failure(err)
 		}
+		wizardRan = true
 	}
 	if a.Name == "" {
 		return usageError(errors.New("no server name: pass it as the first argument (mcpforge new weather) or as name in the --answers file"))
@@ -185,6 +193,9 @@ func (o *newOptions) run(cmd *cobra.Command, args []string) error {
 			return classify(err)
 		}
 		printPlan(stdout, set, dir, o)
+		if wizardRan {
+			printEquivalent(stdout, a, o)
+		}
 		return nil
 	}
 	if err := generator.Write(set, dir, wopts); err != nil {
@@ -211,7 +222,16 @@ func (o *newOptions) run(cmd *cobra.Command, args []string) error {
 		return failure(errors.Join(postErrs...))
 	}
 	printNextSteps(stdout, dir, a, o)
+	if wizardRan {
+		printEquivalent(stdout, a, o)
+	}
 	return nil
+}
+
+// printEquivalent shows the command line that answers what the wizard asked,
+// for scripts and CI; the answers are in .mcpforge.toml too.
+func printEquivalent(w io.Writer, a generator.Answers, o *newOptions) {
+	fmt.Fprintf(w, "\nThe same without the wizard:\n  %s\n", equivalentCommand(a, o))
 }
 
 // classify maps generator errors to exit codes: input the user can fix is
@@ -391,7 +411,7 @@ func firstNetwork(transports []string) string {
 // shellQuote quotes a path for pasting into a POSIX shell when it needs it.
 func shellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./+@:", r))
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./+@:,", r))
 	}) < 0 {
 		return s
 	}

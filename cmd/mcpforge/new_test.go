@@ -52,7 +52,7 @@ func TestNewWizardSeam(t *testing.T) {
 	fakeTerminal(t)
 	var seen generator.Answers
 	old := runWizard
-	runWizard = func(_ context.Context, a generator.Answers, _ io.Reader, _ io.Writer) (generator.Answers, error) {
+	runWizard = func(_ context.Context, a generator.Answers, _ wizardOptions) (generator.Answers, error) {
 		seen = a
 		a.Module = "example.com/from/wizard"
 		a.Transports = []string{"http"}
@@ -77,7 +77,7 @@ func TestNewWizardSeam(t *testing.T) {
 		}
 	}
 	// With --yes the wizard is never asked.
-	runWizard = func(context.Context, generator.Answers, io.Reader, io.Writer) (generator.Answers, error) {
+	runWizard = func(context.Context, generator.Answers, wizardOptions) (generator.Answers, error) {
 		t.Error("wizard run despite --yes")
 		return generator.Answers{}, nil
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -15,7 +16,14 @@ import (
 // process (with a real, non-terminal stdin).
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"mcpforge": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"mcpforge": func() {
+			// Scripts cannot give mcpforge a terminal; this lets them drive
+			// the wizard's accessible mode through stdin.
+			if os.Getenv("MCPFORGE_TEST_TERMINAL") == "1" {
+				stdinIsTerminal = func(io.Reader) bool { return true }
+			}
+			os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
 

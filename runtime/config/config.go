@@ -106,6 +106,9 @@ type Middleware struct {
 	AccessLog AccessLog `toml:"access_log"`
 	// CORS configures Cross-Origin Resource Sharing for browser clients.
 	CORS CORS `toml:"cors"`
+	// JWT configures who may call the server over HTTP and which tools
+	// they may use: the [middleware.jwt] table.
+	JWT Auth `toml:"jwt"`
 }
 
 // AccessLog is the [middleware.access_log] table.
@@ -194,7 +197,7 @@ func Defaults(name, version string) Config {
 			HTTP: HTTP{
 				Host:              host,
 				Port:              port,
-				PublicURL:         derivePublicURL(host, port),
+				PublicURL:         DerivePublicURL(host, port),
 				AllowedOrigins:    []string{},
 				AllowedHosts:      []string{},
 				ReadHeaderTimeout: Duration{10 * time.Second},
@@ -221,15 +224,16 @@ func Defaults(name, version string) Config {
 				ExposedHeaders: []string{"Mcp-Session-Id", "WWW-Authenticate"},
 				MaxAge:         600,
 			},
+			JWT: DefaultAuth(),
 		},
 	}
 }
 
-// derivePublicURL is the URL a local client uses to reach host:port. An
+// DerivePublicURL is the URL a local client uses to reach host:port. An
 // unspecified bind address (0.0.0.0, ::) is not an address a client can
 // dial, so loopback stands in for it; deployments behind a proxy or on the
 // network set public_url explicitly.
-func derivePublicURL(host string, port int) string {
+func DerivePublicURL(host string, port int) string {
 	h := strings.Trim(host, "[]")
 	if ip := net.ParseIP(h); ip != nil && ip.IsUnspecified() {
 		h = "127.0.0.1"

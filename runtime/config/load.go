@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -58,8 +59,8 @@ func Load(path, envPrefix string, defaults Config) (Config, error) {
 	}
 
 	dh := defaults.Server.HTTP
-	if !publicURLSet && (dh.PublicURL == "" || dh.PublicURL == derivePublicURL(dh.Host, dh.Port)) {
-		cfg.Server.HTTP.PublicURL = derivePublicURL(cfg.Server.HTTP.Host, cfg.Server.HTTP.Port)
+	if !publicURLSet && (dh.PublicURL == "" || dh.PublicURL == DerivePublicURL(dh.Host, dh.Port)) {
+		cfg.Server.HTTP.PublicURL = DerivePublicURL(cfg.Server.HTTP.Host, cfg.Server.HTTP.Port)
 	}
 	return cfg, nil
 }
@@ -371,6 +372,15 @@ func setFromEnv(fv reflect.Value, f field, raw string) error {
 		fv.Set(reflect.ValueOf(Duration{d}))
 	case kindStrings:
 		items := []string{}
+		if strings.HasPrefix(strings.TrimSpace(raw), "[") {
+			// A JSON array keeps items that contain commas, such as CEL
+			// expressions, intact.
+			if err := json.Unmarshal([]byte(raw), &items); err != nil {
+				return fmt.Errorf("%q is not a JSON array of strings: %v", raw, err)
+			}
+			fv.Set(reflect.ValueOf(items))
+			return nil
+		}
 		for _, it := range strings.Split(raw, ",") {
 			if it = strings.TrimSpace(it); it != "" {
 				items = append(items, it)

@@ -78,6 +78,9 @@ func (c Config) Validate() error {
 	if co.MaxAge < 0 {
 		v.add("middleware.cors.max_age", "%d is negative; use 0 or more seconds", co.MaxAge)
 	}
+	if err := c.Middleware.JWT.Validate(); err != nil {
+		v.errs = append(v.errs, err)
+	}
 
 	return errors.Join(v.errs...)
 }

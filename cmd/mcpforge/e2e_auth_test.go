@@ -1,0 +1,358 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
+
+	"github.com/mcpforge/mcpforge/generator"
+)
+
+// claims are the token claims a test caller presents.
+type claims map[string]any
+
+// security knows how a variant authenticates callers: the environment the
+// server needs and the credentials a client presents for given claims.
+type security struct {
+	auth       string   // none, jwt-local, jwt-external
+	envPrefix  string   // e.g. HTTP_JWT_LOCAL
+	env        []string // extra server environment
+	issuer     *jwksIssuer
+	fullAccess claims // a caller allowed to use every tool
+}
+
+func newSecurity(t *testing.T, a variantAnswers) *security {
+	t.Helper()
+	s := &security{auth: a.Auth, envPrefix: generator.EnvPrefix(a.Name)}
+	if s.auth == "" {
+		s.auth = "none"
+	}
+	s.fullAccess = claims{"sub": "e2e-user", "scope": "tool:user", "email": "e2e@example.com"}
+	switch s.auth {
+	case "jwt-local":
+		s.issuer = newJWKSIssuer(t)
+		s.env = append(s.env,
+			s.envPrefix+"_MIDDLEWARE_JWT_LOCAL_ISSUER="+s.issuer.url,
+			s.envPrefix+"_MIDDLEWARE_JWT_LOCAL_JWKS_URI="+s.issuer.url+"/jwks",
+		)
+	case "jwt-external":
+		s.env = append(s.env, s.envPrefix+"_MIDDLEWARE_JWT_TRUSTED_PROXIES=127.0.0.1/32")
+	}
+	return s
+}
+
+// credentials returns the header a caller with claims c presents to the
+// server at base; c == nil means no credentials.
+func (s *security) credentials(t *testing.T, base string, c claims) (name, value string) {
+	if c == nil {
+		return "", ""
+	}
+	switch s.auth {
+	case "jwt-local":
+		return "Authorization", "Bearer " + s.issuer.mint(t, base, c, nil)
+	case "jwt-external":
+		payload, _ := json.Marshal(c)
+		return "X-Jwt-Payload", base64.RawURLEncoding.EncodeToString(payload)
+	}
+	return "", ""
+}
+
+// client returns an HTTP client presenting credentials for c on every request.
+func (s *security) client(base string, c claims) *http.Client {
+	if s.auth == "none" || c == nil {
+		return &http.Client{}
+	}
+	return &http.Client{Transport: credentialed{s: s, base: base, claims: c}}
+}
+
+type credentialed struct {
+	s      *security
+	base   string
+	claims claims
+}
+
+func (c credentialed) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	name, value := c.s.credentials(nil, c.base, c.claims)
+	req.Header.Set(name, value)
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// jwksIssuer is a real JWKS endpoint on 127.0.0.1 and the key behind it.
+type jwksIssuer struct {
+	url     string
+	key     *rsa.PrivateKey
+	fetches atomic.Int32
+}
+
+const e2eKeyID = "e2e-key-1"
+
+func newJWKSIssuer(t *testing.T) *jwksIssuer {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := jwk.Import(key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = pub.Set(jwk.KeyIDKey, e2eKeyID)
+	_ = pub.Set(jwk.AlgorithmKey, jwa.RS256())
+	_ = pub.Set(jwk.KeyUsageKey, "sig")
+	set := jwk.NewSet()
+	_ = set.AddKey(pub)
+	body, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := &jwksIssuer{key: key}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/jwks" {
+			http.NotFound(w, r)
+			return
+		}
+		iss.fetches.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "max-age=300")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	iss.url = srv.URL
+	return iss
+}
+
+// mint signs a token for the MCP server at base: iss, aud (base + "/mcp"),
+// iat and exp are filled in unless c sets them. signer overrides the key.
+func (i *jwksIssuer) mint(t *testing.T, base string, c claims, signer *rsa.PrivateKey) string {
+	full := claims{
+		"iss": i.url,
+		"aud": base + "/mcp",
+		"iat": time.Now().Unix(),
+		"exp": time.Now().Add(5 * time.Minute).Unix(),
+	}
+	for k, v := range c {
+		full[k] = v
+	}
+	payload, err := json.Marshal(full)
+	if err != nil {
+		panic(err)
+	}
+	if signer == nil {
+		signer = i.key
+	}
+	hdr := jws.NewHeaders()
+	_ = hdr.Set(jws.KeyIDKey, e2eKeyID)
+	_ = hdr.Set(jws.TypeKey, "JWT")
+	tok, err := jws.Sign(payload, jws.WithKey(jwa.RS256(), signer, jws.WithProtectedHeaders(hdr)))
+	if err != nil {
+		panic(err)
+	}
+	return string(tok)
+}
+
+// waitReady polls /ready until it answers 200 (keys loaded) or 15 s pass.
+func waitReady(base string) (*http.Response, error) {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(base + "/ready")
+		if err == nil && (resp.StatusCode == http.StatusOK || time.Now().After(deadline)) {
+			return resp, nil
+		}
+		if err == nil {
+			resp.Body.Close()
+		}
+		if time.Now().After(deadline) {
+			return nil, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+const initializeBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}}`
+
+// rawMCP posts one JSON-RPC message to /mcp in the 2025-11-25 era.
+func rawMCP(t *testing.T, base, headerName, headerValue, sessionID, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("MCP-Protocol-Version", "2025-11-25")
+	if headerName != "" {
+		req.Header.Set(headerName, headerValue)
+	}
+	if sessionID != "" {
+		req.Header.Set("Mcp-Session-Id", sessionID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST /mcp: %v", err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(data)
+}
+
+// openSession initializes a 2025-11-25 session with the given credentials.
+func openSession(t *testing.T, base, name, value string) string {
+	t.Helper()
+	resp, body := rawMCP(t, base, name, value, "", initializeBody)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("initialize: %d %s", resp.StatusCode, body)
+	}
+	id := resp.Header.Get("Mcp-Session-Id")
+	if id == "" {
+		t.Fatalf("initialize returned no session id")
+	}
+	resp, body = rawMCP(t, base, name, value, id, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
+		t.Fatalf("notifications/initialized: %d %s", resp.StatusCode, body)
+	}
+	return id
+}
+
+// checkAuth proves the authorization of a generated server over real HTTP.
+func checkAuth(t *testing.T, bin string, sec *security, transport string) {
+	p := startServer(t, bin, sec, "--transport", transport)
+	metadata := p.base + "/.well-known/oauth-protected-resource/mcp"
+
+	t.Run("no credentials", func(t *testing.T) {
+		resp, body := rawMCP(t, p.base, "", "", "", initializeBody)
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("status %d, want 401: %s", resp.StatusCode, body)
+		}
+		want := `Bearer resource_metadata="` + metadata + `", scope="tool:user"`
+		if got := resp.Header.Get("WWW-Authenticate"); got != want {
+			t.Errorf("WWW-Authenticate = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("insufficient scope", func(t *testing.T) {
+		name, value := sec.credentials(t, p.base, claims{"sub": "no-scope-user", "scope": "openid"})
+		id := openSession(t, p.base, name, value)
+		_, list := rawMCP(t, p.base, name, value, id, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`)
+		if strings.Contains(list, "hello_world") || !strings.Contains(list, "whoami") {
+			t.Errorf("tools/list for a caller without tool:user should hide hello_world only: %s", list)
+		}
+		resp, body := rawMCP(t, p.base, name, value, id, `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"hello_world","arguments":{"name":"Ada"}}}`)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("tools/call without scope: status %d, want 403: %s", resp.StatusCode, body)
+		}
+		want := `Bearer error="insufficient_scope", scope="tool:user", resource_metadata="` + metadata + `"`
+		if got := resp.Header.Get("WWW-Authenticate"); got != want {
+			t.Errorf("WWW-Authenticate = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("whoami never returns the raw credentials", func(t *testing.T) {
+		name, value := sec.credentials(t, p.base, sec.fullAccess)
+		id := openSession(t, p.base, name, value)
+		resp, body := rawMCP(t, p.base, name, value, id, `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"whoami","arguments":{}}}`)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "e2e-user") {
+			t.Fatalf("whoami: %d %s", resp.StatusCode, body)
+		}
+		raw := strings.TrimPrefix(value, "Bearer ")
+		if strings.Contains(body, raw) {
+			t.Errorf("whoami leaked the raw credentials: %s", body)
+		}
+		if strings.Contains(body, "e2e@example.com") {
+			t.Errorf("whoami exposed the email claim, which exposed_claims does not list: %s", body)
+		}
+	})
+
+	t.Run("session bound to its subject", func(t *testing.T) {
+		aName, aValue := sec.credentials(t, p.base, sec.fullAccess)
+		id := openSession(t, p.base, aName, aValue)
+		bName, bValue := sec.credentials(t, p.base, claims{"sub": "mallory", "scope": "tool:user"})
+		resp, body := rawMCP(t, p.base, bName, bValue, id, `{"jsonrpc":"2.0","id":5,"method":"tools/list"}`)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another subject on the session: status %d, want 404: %s", resp.StatusCode, body)
+		}
+	})
+
+	switch sec.auth {
+	case "jwt-local":
+		checkLocalTokens(t, p, sec)
+	case "jwt-external":
+		checkExternalTrust(t, bin, sec, transport)
+	}
+
+	t.Run("failed attempts are rate limited", func(t *testing.T) {
+		var last *http.Response
+		for i := 0; i < 30; i++ {
+			resp, _ := rawMCP(t, p.base, "Authorization", "Bearer not.a.token", "", initializeBody)
+			last = resp
+			if resp.StatusCode == http.StatusTooManyRequests {
+				break
+			}
+		}
+		if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+			t.Errorf("after 30 failures: status %d, Retry-After %q; want 429 with Retry-After", last.StatusCode, last.Header.Get("Retry-After"))
+		}
+	})
+}
+
+func checkLocalTokens(t *testing.T, p *serverProcess, sec *security) {
+	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		token string
+	}{
+		{"forged signature", sec.issuer.mint(t, p.base, sec.fullAccess, otherKey)},
+		{"another resource", sec.issuer.mint(t, p.base, claims{"sub": "e2e-user", "scope": "tool:user", "aud": "http://127.0.0.1:1/mcp"}, nil)},
+		{"another issuer", sec.issuer.mint(t, p.base, claims{"sub": "e2e-user", "scope": "tool:user", "iss": "https://evil.example"}, nil)},
+		{"expired", sec.issuer.mint(t, p.base, claims{"sub": "e2e-user", "scope": "tool:user", "exp": time.Now().Add(-time.Hour).Unix()}, nil)},
+		{"alg none", base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","kid":"`+e2eKeyID+`"}`)) + "." +
+			base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"e2e-user","scope":"tool:user","iss":"`+sec.issuer.url+`","aud":"`+p.base+`/mcp","exp":9999999999}`)) + "."},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, body := rawMCP(t, p.base, "Authorization", "Bearer "+c.token, "", initializeBody)
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("status %d, want 401: %s", resp.StatusCode, body)
+			}
+			if got := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, `Bearer error="invalid_token", resource_metadata="`) {
+				t.Errorf("WWW-Authenticate = %q, want an invalid_token challenge", got)
+			}
+			if strings.Contains(body, c.token) {
+				t.Errorf("the 401 body echoes the token: %s", body)
+			}
+		})
+	}
+	if n := sec.issuer.fetches.Load(); n < 1 {
+		t.Errorf("the server never fetched the JWKS (fetches = %d)", n)
+	}
+}
+
+// checkExternalTrust proves that forwarded claims are believed only from a
+// trusted proxy: the same header from an untrusted peer gets 401.
+func checkExternalTrust(t *testing.T, bin string, sec *security, transport string) {
+	t.Run("forged claims header from an untrusted peer", func(t *testing.T) {
+		untrusted := &security{auth: sec.auth, envPrefix: sec.envPrefix, fullAccess: sec.fullAccess,
+			env: []string{sec.envPrefix + "_MIDDLEWARE_JWT_TRUSTED_PROXIES=10.255.0.0/16"}}
+		p := startServer(t, bin, untrusted, "--transport", transport)
+		name, value := untrusted.credentials(t, p.base, claims{"sub": "admin", "scope": "tool:user"})
+		resp, body := rawMCP(t, p.base, name, value, "", initializeBody)
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("forged header accepted: status %d: %s", resp.StatusCode, body)
+		}
+	})
+}

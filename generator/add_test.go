@@ -1,0 +1,616 @@
+package generator
+
+import (
+	"errors"
+	"go/parser"
+	"go/token"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func TestValidateToolName(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	cases := []strCase{
+		{"get_forecast", ""},
+		{"getForecast", ""},
+		{"weather.forecast-v2", ""},
+		{"a", ""},
+		{"3d", ""},
+		{"---", ""},
+		{long, ""},
+		{long + "a", "at most 64 characters"},
+		{"", "is required"},
+		{"get forecast", `has ' '`},
+		{"get/forecast", `has '/'`},
+		{"prévision", `has 'é'`},
+		{"tool:x", `has ':'`},
+	}
+	check(t, "ValidateToolName", ValidateToolName, cases)
+	check(t, "ValidatePromptName", ValidatePromptName, cases)
+	check(t, "ValidateResourceName", ValidateResourceName, cases)
+}
+
+func TestValidateArgName(t *testing.T) {
+	check(t, "ValidateArgName", ValidateArgName, []strCase{
+		{"city", ""},
+		{"max_days", ""},
+		{"maxDays", ""},
+		{"_private", ""},
+		{"x-y", ""},
+		{"", "is required"},
+		{"2days", "must start with a letter"},
+		{"-x", "must start with a letter"},
+		{"a.b", `has '.'`},
+		{"a b", `has ' '`},
+		{strings.Repeat("a", 65), "at most 64"},
+	})
+}
+
+func TestValidateScope(t *testing.T) {
+	check(t, "ValidateScope", ValidateScope, []strCase{
+		{"weather:read", ""},
+		{"https://api.example.com/read", ""},
+		{"tool:user", ""},
+		{"", "is empty"},
+		{"a b", "is not an OAuth scope"},
+		{`a"b`, "is not an OAuth scope"},
+		{`a\b`, "is not an OAuth scope"},
+		{"é", "is not an OAuth scope"},
+	})
+}
+
+func TestValidateResourceURI(t *testing.T) {
+	check(t, "ValidateResourceURI", ValidateResourceURI, []strCase{
+		{"docs://readme", ""},
+		{"weather://forecast/{city}", ""},
+		{"file:///etc/hosts", ""},
+		{"search://items{?q,lang}", ""},
+		{"repo://{owner}/{name}/files{/path*}", ""},
+		{"urn:example:thing", ""},
+		{"", "is required"},
+		{"readme", "has no scheme"},
+		{"/readme", "has no scheme"},
+		{"1x://readme", "has no scheme"},
+		{"docs://read me", "must not contain spaces"},
+		{"docs://prévision", "non-ASCII"},
+		{"weather://forecast/{city", "not a valid URI template"},
+		{"weather://forecast/{ci ty}", "must not contain spaces"},
+		{"weather://forecast/{ci$ty}", "not a valid URI template"},
+		{"docs://" + strings.Repeat("a", 2048), "at most 2048"},
+	})
+}
+
+func TestValidateMIMEType(t *testing.T) {
+	check(t, "ValidateMIMEType", ValidateMIMEType, []strCase{
+		{"text/plain", ""},
+		{"application/json", ""},
+		{"text/markdown; charset=utf-8", ""},
+		{"", "is empty"},
+		{"text", "is not a MIME type"},
+		{"text/", "is not a MIME type"},
+		{"/plain", "is not a MIME type"},
+		{"text/plain; charset", "is not a MIME type"},
+	})
+}
+
+func TestValidateItemDescription(t *testing.T) {
+	check(t, "ValidateItemDescription", ValidateItemDescription, []strCase{
+		{"", ""},
+		{"Weather forecast: 7 days, « localisé »", ""},
+		{"two\nlines", "single line"},
+		{"tab\there", "single line"},
+		{"\xff", "UTF-8"},
+		{strings.Repeat("x", 1025), "at most 1024"},
+	})
+}
+
+func TestParseToolArg(t *testing.T) {
+	ok := []struct {
+		in   string
+		want ToolArg
+	}{
+		{"city:string", ToolArg{Name: "city", Type: "string"}},
+		{"city:string:required", ToolArg{Name: "city", Type: "string", Required: true}},
+		{"city:String:REQUIRED:The city: name and country", ToolArg{Name: "city", Type: "string", Required: true, Description: "The city: name and country"}},
+		{"days:integer:Days ahead", ToolArg{Name: "days", Type: "integer", Description: "Days ahead"}},
+		{"days:integer:optional:Days ahead", ToolArg{Name: "days", Type: "integer", Description: "Days ahead"}},
+		{"ratio:number", ToolArg{Name: "ratio", Type: "number"}},
+		{"dry_run:boolean:", ToolArg{Name: "dry_run", Type: "boolean"}},
+		{"tags:array:required", ToolArg{Name: "tags", Type: "array", Required: true}},
+		{"filter:object", ToolArg{Name: "filter", Type: "object"}},
+	}
+	for _, c := range ok {
+		got, err := ParseToolArg(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseToolArg(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
+		}
+	}
+	bad := []struct{ in, want string }{
+		{"city", "write it as name:type"},
+		{"", "write it as name:type"},
+		{"city:int", `unknown type "int"`},
+		{"city:", `unknown type ""`},
+		{":string", "argument name is required"},
+		{"2x:string", "must start with a letter"},
+		{"city:string:required:two\nlines", "single line"},
+	}
+	for _, c := range bad {
+		_, err := ParseToolArg(c.in)
+		var se *SpecError
+		if err == nil || !errors.As(err, &se) || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "--arg ") {
+			t.Errorf("ParseToolArg(%q) = %v, want a *SpecError containing %q", c.in, err, c.want)
+		}
+	}
+}
+
+func TestParsePromptArg(t *testing.T) {
+	ok := []struct {
+		in   string
+		want PromptArg
+	}{
+		{"topic", PromptArg{Name: "topic"}},
+		{"topic:required", PromptArg{Name: "topic", Required: true}},
+		{"topic:required:What to summarize: briefly", PromptArg{Name: "topic", Required: true, Description: "What to summarize: briefly"}},
+		{"topic:What to summarize", PromptArg{Name: "topic", Description: "What to summarize"}},
+		{"topic:string", PromptArg{Name: "topic"}},
+		{"topic:string:required:The topic", PromptArg{Name: "topic", Required: true, Description: "The topic"}},
+	}
+	for _, c := range ok {
+		got, err := ParsePromptArg(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParsePromptArg(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
+		}
+	}
+	for in, want := range map[string]string{
+		"topic:integer": "prompt arguments are strings",
+		"":              "argument name is required",
+		"a b":           `has ' '`,
+	} {
+		if _, err := ParsePromptArg(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParsePromptArg(%q) = %v, want an error containing %q", in, err, want)
+		}
+	}
+}
+
+func TestNameDerivation(t *testing.T) {
+	for _, c := range []struct{ name, camel, snake string }{
+		{"get_forecast", "getForecast", "get_forecast"},
+		{"getForecast", "getForecast", "get_forecast"},
+		{"weather.forecast-v2", "weatherForecastV2", "weather_forecast_v2"},
+		{"HTTPGet", "httpget", "httpget"},
+		{"3d-view", "tool3dView", "3d_view"},
+		{"---", "tool", "tool"},
+		{"x", "x", "x"},
+	} {
+		if got := camel(c.name, "tool"); got != c.camel {
+			t.Errorf("camel(%q) = %q, want %q", c.name, got, c.camel)
+		}
+		if got := snake(c.name, "tool"); got != c.snake {
+			t.Errorf("snake(%q) = %q, want %q", c.name, got, c.snake)
+		}
+	}
+	for stem, want := range map[string]bool{
+		"forecast": false, "linux": false, "test": false, "my_test": true, "run_linux": true,
+		"build_arm64": true, "x_windows_amd64": true, "linux_tool": false, "latest": false,
+	} {
+		if got := needsFileSuffix(stem); got != want {
+			t.Errorf("needsFileSuffix(%q) = %v, want %v", stem, got, want)
+		}
+	}
+	for uri, want := range map[string]string{
+		"weather://forecast/{city}":  "forecast",
+		"docs://readme":              "readme",
+		"file:///etc/hosts":          "hosts",
+		"config://app/settings.json": "settings.json",
+		"repo://{owner}/{name}":      "repo",
+		"search://items{?q}":         "items",
+		"urn:example:a b":            "example_a_b",
+	} {
+		if got := resourceNameFromURI(uri); got != want {
+			t.Errorf("resourceNameFromURI(%q) = %q, want %q", uri, got, want)
+		}
+	}
+}
+
+// renderedRepo renders real answers in memory and returns the repository as
+// add sees it.
+func renderedRepo(t *testing.T, a Answers) Repo {
+	t.Helper()
+	set, err := Render(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	for _, f := range set.Files() {
+		fsys[f.Path] = &fstest.MapFile{Data: f.Data, Mode: f.Mode}
+	}
+	rec, err := ParseRecord(RecordFile, fsys[RecordFile].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Repo{Record: rec, FS: fsys}
+}
+
+// apply returns the repository with the result's files written into it.
+func apply(repo Repo, res *AddResult) Repo {
+	fsys := fstest.MapFS{}
+	for p, f := range repo.FS.(fstest.MapFS) {
+		fsys[p] = f
+	}
+	for _, f := range res.Files.Files() {
+		fsys[f.Path] = &fstest.MapFile{Data: f.Data, Mode: f.Mode}
+	}
+	rec, err := ParseRecord(RecordFile, fsys[RecordFile].Data)
+	if err != nil {
+		panic(err)
+	}
+	return Repo{Record: rec, FS: fsys}
+}
+
+func parses(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if _, err := parser.ParseFile(token.NewFileSet(), path, data, parser.AllErrors); err != nil {
+		t.Errorf("%s does not parse: %v\n%s", path, err, data)
+	}
+}
+
+func TestAddTool(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	res, err := AddTool(repo, ToolSpec{
+		Name:        "get-forecast",
+		Description: `Weather "forecast" for a city`,
+		Args: []ToolArg{
+			{Name: "city", Type: ArgString, Required: true, Description: "The city"},
+			{Name: "days", Type: ArgInteger},
+			{Name: "type", Type: ArgObject, Required: true},
+			{Name: "tags", Type: ArgArray},
+		},
+		Scopes: []string{"weather:read"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"internal/tools/get_forecast.go", "internal/tools/get_forecast_test.go"}
+	if strings.Join(res.Created, " ") != strings.Join(want, " ") {
+		t.Errorf("created %v, want %v", res.Created, want)
+	}
+	if got := res.Files.Paths(); len(got) != 3 || got[0] != RecordFile {
+		t.Errorf("files %v, want the record and the two new files", got)
+	}
+	src, _ := res.Files.Get(want[0])
+	for _, s := range []string{
+		`func init() { register(getForecastTool(), getForecast) }`,
+		`mcp.NewTool("get-forecast",`,
+		`mcp.WithDescription("Weather \"forecast\" for a city"),`,
+		`mcp.WithTitleAnnotation("Get forecast"),`,
+		`mcp.WithReadOnlyHintAnnotation(false),`,
+		`mcp.WithDestructiveHintAnnotation(true),`,
+		"mcp.WithString(\"city\",\n\t\t\tmcp.Required(),\n\t\t\tmcp.Description(\"The city\"),\n\t\t),",
+		`mcp.WithInteger("days"),`,
+		"mcp.WithArray(\"tags\",\n\t\t\tmcp.WithStringItems(),\n\t\t),",
+		`city, err := req.RequireString("city")`,
+		`days := req.GetInt("days", 0)`,
+		`typeArg, ok := req.GetArguments()["type"].(map[string]any)`,
+		`tags := req.GetStringSlice("tags", nil)`,
+		`var getForecastScopes = []string{"weather:read"}`,
+		`fmt.Sprintf("get-forecast called with city=%v, days=%v, type=%v, tags=%v", city, days, typeArg, tags)`,
+	} {
+		if !strings.Contains(string(src.Data), s) {
+			t.Errorf("tool file lacks %q:\n%s", s, src.Data)
+		}
+	}
+	if strings.Contains(string(src.Data), "internal/auth") || !strings.Contains(string(src.Data), "generated without authorization, so nothing checks") {
+		t.Errorf("a repository without auth got a scope check, or no word that nothing checks the scopes:\n%s", src.Data)
+	}
+	parses(t, src.Path, src.Data)
+	test, _ := res.Files.Get(want[1])
+	parses(t, test.Path, test.Data)
+	for _, s := range []string{"func TestGetForecast(t *testing.T)", "func TestGetForecastListed(t *testing.T)", `"city,type"`, `t.Run("missing arguments"`} {
+		if !strings.Contains(string(test.Data), s) {
+			t.Errorf("test file lacks %q:\n%s", s, test.Data)
+		}
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "not enforced") {
+		t.Errorf("notes = %q, want one saying the scopes are not enforced", res.Notes)
+	}
+
+	// The record lists the new files with their hashes and is still a valid
+	// answers file with the same answers.
+	after := apply(repo, res)
+	for _, p := range want {
+		f, _ := res.Files.Get(p)
+		if after.Record.Files[p] != hashOf(f.Data) {
+			t.Errorf("record hash of %s = %q", p, after.Record.Files[p])
+		}
+	}
+	if len(after.Record.Files) != len(repo.Record.Files)+2 {
+		t.Errorf("record holds %d files, want %d", len(after.Record.Files), len(repo.Record.Files)+2)
+	}
+	if after.Record.Answers.Name != "weather" || after.Record.MCPForgeVersion != repo.Record.MCPForgeVersion {
+		t.Errorf("record answers changed: %+v", after.Record)
+	}
+	if _, ok := repo.Record.Files[want[0]]; ok {
+		t.Error("AddTool modified the caller's record")
+	}
+
+	// Adding the same name again is refused, as is a name registered by a
+	// template file.
+	for _, name := range []string{"get-forecast", "hello_world", "whoami"} {
+		_, err := AddTool(after, ToolSpec{Name: name})
+		if !errors.Is(err, ErrAlreadyExists) || !IsUsage(err) || !strings.Contains(err.Error(), "registered already in internal/tools/") {
+			t.Errorf("AddTool(%q) again = %v, want ErrAlreadyExists", name, err)
+		}
+	}
+}
+
+func TestAddToolNameClashes(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	cases := []struct {
+		name, file, init string
+	}{
+		// hello_world.go exists and helloWorld is declared.
+		{"hello-world", "hello_world_tool", "register(helloWorld2Tool(), helloWorld2)"},
+		// register is the registry's function; init, string and type are
+		// taken by the language.
+		{"register", "register", "register(register2Tool(), register2)"},
+		{"init", "init", "register(init2Tool(), init2)"},
+		{"string", "string", "register(string2Tool(), string2)"},
+		{"type", "type", "register(type2Tool(), type2)"},
+		// tools.go is the registry's file.
+		{"tools", "tools_tool", "register(toolsTool(), tools)"},
+		// Suffixes the go tool would read as a test or a build constraint.
+		{"load_test", "load_test_tool", "register(loadTestTool(), loadTest)"},
+		{"run.linux", "run_linux_tool", "register(runLinuxTool(), runLinux)"},
+		{"3d", "3d", "register(tool3dTool(), tool3d)"},
+	}
+	for _, c := range cases {
+		res, err := AddTool(repo, ToolSpec{Name: c.name})
+		if err != nil {
+			t.Errorf("AddTool(%q): %v", c.name, err)
+			continue
+		}
+		src, ok := res.Files.Get("internal/tools/" + c.file + ".go")
+		if !ok {
+			t.Errorf("AddTool(%q) wrote %v, want %s.go", c.name, res.Created, c.file)
+			continue
+		}
+		if !strings.Contains(string(src.Data), c.init) {
+			t.Errorf("AddTool(%q) lacks %q:\n%s", c.name, c.init, src.Data)
+		}
+		parses(t, src.Path, src.Data)
+	}
+
+	// Argument names that are Go keywords or the handler's own names get
+	// other local names.
+	res, err := AddTool(repo, ToolSpec{Name: "x", Args: []ToolArg{
+		{Name: "func", Type: ArgString, Required: true}, {Name: "ctx", Type: ArgBoolean}, {Name: "a-b", Type: ArgNumber}, {Name: "a_b", Type: ArgNumber}, {Name: "x", Type: ArgString},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := res.Files.Get("internal/tools/x.go")
+	for _, s := range []string{`funcArg, err := req.RequireString("func")`, `ctxArg := req.GetBool("ctx", false)`, `aB := req.GetFloat("a-b", 0)`, `aBArg := req.GetFloat("a_b", 0)`, `xArg := req.GetString("x", "")`} {
+		if !strings.Contains(string(src.Data), s) {
+			t.Errorf("tool file lacks %q:\n%s", s, src.Data)
+		}
+	}
+}
+
+func TestAddToolRefusals(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	for _, c := range []struct {
+		spec ToolSpec
+		want string
+	}{
+		{ToolSpec{Name: "bad name"}, `tool name "bad name": may contain only`},
+		{ToolSpec{Name: ""}, "is required"},
+		{ToolSpec{Name: "x", Args: []ToolArg{{Name: "a", Type: ArgString}, {Name: "a", Type: ArgNumber}}}, `argument "a": is given twice`},
+		{ToolSpec{Name: "x", Args: []ToolArg{{Name: "a", Type: "int"}}}, `unknown type "int"`},
+		{ToolSpec{Name: "x", Scopes: []string{"a b"}}, "--scope: "},
+		{ToolSpec{Name: "x", Description: "a\nb"}, "--description: "},
+	} {
+		_, err := AddTool(repo, c.spec)
+		var se *SpecError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("AddTool(%+v) = %v, want a *SpecError containing %q", c.spec, err, c.want)
+		}
+	}
+
+	// A tools package that lost its register function, or the directory
+	// itself, fails cleanly.
+	broken := apply(repo, &AddResult{Files: &FileSet{}})
+	fsys := broken.FS.(fstest.MapFS)
+	fsys["internal/tools/tools.go"] = &fstest.MapFile{Data: []byte("package tools\n\nfunc Register() {}\n")}
+	if _, err := AddTool(broken, ToolSpec{Name: "x"}); !errors.Is(err, ErrRestructured) || !strings.Contains(err.Error(), "no function register with 2 parameters") {
+		t.Errorf("without register: %v", err)
+	}
+	fsys["internal/tools/tools.go"] = &fstest.MapFile{Data: []byte("package tools\n\nfunc register( {\n")}
+	if _, err := AddTool(broken, ToolSpec{Name: "x"}); err == nil || !strings.Contains(err.Error(), "does not parse") {
+		t.Errorf("with a broken file: %v", err)
+	}
+	for p := range fsys {
+		if strings.HasPrefix(p, "internal/tools/") {
+			delete(fsys, p)
+		}
+	}
+	if _, err := AddTool(broken, ToolSpec{Name: "x"}); !errors.Is(err, ErrRestructured) || !strings.Contains(err.Error(), "internal/tools does not exist") {
+		t.Errorf("without internal/tools: %v", err)
+	}
+}
+
+func TestAddToolRegisteredThroughConstant(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	fsys := apply(repo, &AddResult{Files: &FileSet{}}).FS.(fstest.MapFS)
+	fsys["internal/tools/custom.go"] = &fstest.MapFile{Data: []byte(`package tools
+
+import m "github.com/mark3labs/mcp-go/mcp"
+
+const customName = "custom"
+
+func init() {
+	register(m.NewTool(customName), nil)
+	register(m.Tool{Name: "literal"}, nil)
+}
+`)}
+	fsys["internal/tools/custom_test.go"] = &fstest.MapFile{Data: []byte(`package tools
+
+import "github.com/mark3labs/mcp-go/mcp"
+
+var _ = mcp.NewTool("only_in_a_test")
+`)}
+	r := Repo{Record: repo.Record, FS: fsys}
+	for _, name := range []string{"custom", "literal"} {
+		if _, err := AddTool(r, ToolSpec{Name: name}); !errors.Is(err, ErrAlreadyExists) || !strings.Contains(err.Error(), "custom.go") {
+			t.Errorf("AddTool(%q) = %v, want it refused as registered in custom.go", name, err)
+		}
+	}
+	if _, err := AddTool(r, ToolSpec{Name: "only_in_a_test"}); err != nil {
+		t.Errorf("a tool built only in a test counts as registered: %v", err)
+	}
+}
+
+func TestAddToolScopesEnforced(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	repo.Record.Answers.Auth = AuthJWTLocal
+	fsys := apply(repo, &AddResult{Files: &FileSet{}}).FS.(fstest.MapFS)
+	fsys["internal/auth/identity.go"] = &fstest.MapFile{Data: []byte(`package auth
+
+import "context"
+
+type Identity struct{ Scopes []string; Unrestricted bool }
+
+func (id Identity) HasScope(s string) bool { return false }
+
+func WithIdentity(ctx context.Context, id Identity) context.Context { return ctx }
+
+func FromContext(ctx context.Context) (Identity, bool) { return Identity{}, false }
+`)}
+	r := Repo{Record: repo.Record, FS: fsys}
+	res, err := AddTool(r, ToolSpec{Name: "admin", Scopes: []string{"weather:admin", "weather:write"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := res.Files.Get("internal/tools/admin.go")
+	for _, s := range []string{
+		`"example.com/weather/internal/auth"`,
+		`var adminScopes = []string{"weather:admin", "weather:write"}`,
+		`if id, ok := auth.FromContext(ctx); !ok || !id.Unrestricted {`,
+		`"admin=weather:admin weather:write"`,
+	} {
+		if !strings.Contains(string(src.Data), s) {
+			t.Errorf("tool file lacks %q:\n%s", s, src.Data)
+		}
+	}
+	test, _ := res.Files.Get("internal/tools/admin_test.go")
+	if !strings.Contains(string(test.Data), `t.Run("without the scopes"`) {
+		t.Errorf("test lacks the scope check:\n%s", test.Data)
+	}
+	parses(t, test.Path, test.Data)
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "tool_scopes") {
+		t.Errorf("notes = %q", res.Notes)
+	}
+
+	// Without the identity API the scopes are only recorded.
+	delete(fsys, "internal/auth/identity.go")
+	res, err = AddTool(r, ToolSpec{Name: "admin", Scopes: []string{"weather:admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ = res.Files.Get("internal/tools/admin.go")
+	if strings.Contains(string(src.Data), "internal/auth") || !strings.Contains(res.Notes[0], "not enforced") {
+		t.Errorf("scopes enforced without internal/auth: %q\n%s", res.Notes, src.Data)
+	}
+}
+
+func TestAddPrompt(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	res, err := AddPrompt(repo, PromptSpec{Name: "summarize", Args: []PromptArg{{Name: "topic", Required: true, Description: "What to summarize"}, {Name: "style"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := res.Files.Get("internal/prompts/summarize.go")
+	for _, s := range []string{
+		`func init() { register(summarizePrompt(), summarize) }`,
+		`mcp.WithArgument("topic", mcp.RequiredArgument(), mcp.ArgumentDescription("What to summarize")),`,
+		`mcp.WithArgument("style"),`,
+		`topic := req.Params.Arguments["topic"]`,
+		`return nil, fmt.Errorf("argument %q is required", "topic")`,
+		`TODO: say what the summarize prompt is for.`,
+	} {
+		if !strings.Contains(string(src.Data), s) {
+			t.Errorf("prompt file lacks %q:\n%s", s, src.Data)
+		}
+	}
+	test, _ := res.Files.Get("internal/prompts/summarize_test.go")
+	parses(t, test.Path, test.Data)
+	after := apply(repo, res)
+	if _, err := AddPrompt(after, PromptSpec{Name: "summarize"}); !errors.Is(err, ErrAlreadyExists) {
+		t.Errorf("adding the prompt twice: %v", err)
+	}
+	if _, err := AddPrompt(repo, PromptSpec{Name: "a b"}); !IsUsage(err) {
+		t.Errorf("invalid prompt name: %v", err)
+	}
+}
+
+func TestAddResource(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	res, err := AddResource(repo, ResourceSpec{URI: "weather://forecast/{city}{?days}", MIMEType: "application/json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := res.Files.Get("internal/resources/forecast.go")
+	for _, s := range []string{
+		`func init() { registerTemplate(forecastResource(), forecast) }`,
+		`mcp.NewResourceTemplate("weather://forecast/{city}{?days}", "forecast",`,
+		`mcp.WithTemplateMIMEType("application/json"),`,
+		`if v, ok := req.Params.Arguments["city"].([]string); ok {`,
+		`mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json",`,
+	} {
+		if !strings.Contains(string(src.Data), s) {
+			t.Errorf("resource file lacks %q:\n%s", s, src.Data)
+		}
+	}
+	test, _ := res.Files.Get("internal/resources/forecast_test.go")
+	if !strings.Contains(string(test.Data), `req.Params.URI = "weather://forecast/example?days=example"`) {
+		t.Errorf("test does not read an expanded URI:\n%s", test.Data)
+	}
+	parses(t, test.Path, test.Data)
+
+	after := apply(repo, res)
+	// The same template is refused; another resource with the same name
+	// gets another file.
+	if _, err := AddResource(after, ResourceSpec{URI: "weather://forecast/{city}{?days}"}); !errors.Is(err, ErrAlreadyExists) {
+		t.Errorf("adding the template twice: %v", err)
+	}
+	res, err = AddResource(after, ResourceSpec{URI: "docs://forecast", MIMEType: "image/png", Description: "A chart"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, ok := res.Files.Get("internal/resources/forecast_resource.go")
+	if !ok {
+		t.Fatalf("created %v", res.Created)
+	}
+	for _, s := range []string{
+		`func init() { register(forecast2Resource(), forecast2) }`,
+		`mcp.NewResource("docs://forecast", "forecast",`,
+		`mcp.WithResourceDescription("A chart"),`,
+		`mcp.BlobResourceContents{URI: req.Params.URI, MIMEType: "image/png", Blob: base64.StdEncoding.EncodeToString(`,
+	} {
+		if !strings.Contains(string(src.Data), s) {
+			t.Errorf("resource file lacks %q:\n%s", s, src.Data)
+		}
+	}
+	for _, c := range []struct {
+		spec ResourceSpec
+		want string
+	}{
+		{ResourceSpec{URI: "readme"}, "has no scheme"},
+		{ResourceSpec{URI: "docs://x", MIMEType: "text"}, "--mime: "},
+		{ResourceSpec{URI: "docs://x", Name: "a b"}, `--name "a b"`},
+	} {
+		if _, err := AddResource(repo, c.spec); !IsUsage(err) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("AddResource(%+v) = %v, want a usage error containing %q", c.spec, err, c.want)
+		}
+	}
+}
