@@ -90,6 +90,9 @@ func TestEndToEnd(t *testing.T) {
 			if net := networkTransport(a.Transports); net != "" {
 				t.Run("hostile-requests", func(t *testing.T) { checkHostile(t, bin, sec, net) })
 				t.Run("sigterm", func(t *testing.T) { checkSIGTERM(t, bin, sec, net) })
+				if net == "http" {
+					t.Run("two-replicas", func(t *testing.T) { checkReplicas(t, bin, sec) })
+				}
 				if a.Auth != "" && a.Auth != "none" {
 					t.Run("auth", func(t *testing.T) { checkAuth(t, bin, sec, net) })
 				}
