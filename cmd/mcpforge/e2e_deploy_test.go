@@ -49,7 +49,7 @@ func (d *deployTools) run(t *testing.T, args ...string) {
 
 // checkDeploy validates every deployment artifact a generated repository
 // holds, with the tools their users run.
-func checkDeploy(t *testing.T, d *deployTools, dir, name string) {
+func checkDeploy(t *testing.T, d *deployTools, dir, name, bin string) {
 	exists := func(p string) bool { _, err := os.Stat(filepath.Join(dir, p)); return err == nil }
 	if exists("Dockerfile") {
 		t.Run("dockerfile", func(t *testing.T) { d.run(t, "dockerfile", "--build", dir) })
@@ -59,7 +59,8 @@ func checkDeploy(t *testing.T, d *deployTools, dir, name string) {
 			chartDir := filepath.Join(dir, chart)
 			d.run(t, "helm", chartDir,
 				"--all-options", filepath.Join(chartDir, "ci", "all-options-values.yaml"),
-				"--reject", filepath.Join(d.toolsDir, "testdata", "bad-values"))
+				"--reject", filepath.Join(d.toolsDir, "testdata", "bad-values"),
+				"--check-config", bin)
 		})
 	}
 	if exists(".github/workflows/ci.yml") {

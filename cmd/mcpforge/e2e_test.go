@@ -73,7 +73,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Run(variant, func(t *testing.T) {
 			a := readVariant(t, path)
 			dir, bin := generateAndBuild(t, path, a.Name)
-			t.Run("deploy", func(t *testing.T) { checkDeploy(t, tools, dir, a.Name) })
+			t.Run("deploy", func(t *testing.T) { checkDeploy(t, tools, dir, a.Name, bin) })
 			sec := newSecurity(t, a)
 			for _, tr := range a.Transports {
 				for _, era := range protocolEras {

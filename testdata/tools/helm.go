@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
 	"helm.sh/helm/v3/pkg/releaseutil"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // schemaRejection is how helm prefixes a values.schema.json failure.
@@ -43,7 +45,7 @@ type valueSet struct {
 }
 
 func runHelm(args []string, out io.Writer) error {
-	cl, err := parseArgs(args, nil, []string{"values", "all-options", "reject", "namespace", "dump"})
+	cl, err := parseArgs(args, nil, []string{"values", "all-options", "reject", "namespace", "dump", "check-config"})
 	if err != nil {
 		return err
 	}
@@ -76,7 +78,7 @@ func runHelm(args []string, out io.Writer) error {
 		findings = append(findings, "chart has no values.schema.json")
 	}
 	for _, set := range sets {
-		findings = append(findings, checkValueSet(chrt, chartDir, namespace, set, cl.last("dump"), out)...)
+		findings = append(findings, checkValueSet(chrt, chartDir, namespace, set, cl.last("dump"), cl.last("check-config"), out)...)
 	}
 
 	rejects, err := rejectCases(cl.flags["reject"])
@@ -99,7 +101,11 @@ func runHelm(args []string, out io.Writer) error {
 
 // checkValueSet lints and renders the chart with one set of values and checks
 // every manifest it renders.
-func checkValueSet(chrt *chart.Chart, chartDir, namespace string, set valueSet, dumpDir string, out io.Writer) []string {
+//
+// With checkConfigBin, the server binary judges the config.toml the chart
+// renders: "BIN --config FILE --check" must accept it, so the chart never
+// ships a configuration the server refuses at start-up.
+func checkValueSet(chrt *chart.Chart, chartDir, namespace string, set valueSet, dumpDir, checkConfigBin string, out io.Writer) []string {
 	var findings []string
 	where := "values " + set.name
 
@@ -172,6 +178,11 @@ func checkValueSet(chrt *chart.Chart, chartDir, namespace string, set valueSet, 
 	fmt.Fprintf(out, "%s: rendered %s\n", where, strings.Join(summary, " "))
 	for _, f := range checkPolicies(objects) {
 		findings = append(findings, fmt.Sprintf("%s: %s", where, f))
+	}
+	if checkConfigBin != "" {
+		for _, f := range checkRenderedConfig(checkConfigBin, objects) {
+			findings = append(findings, fmt.Sprintf("%s: %s", where, f))
+		}
 	}
 	if set.allOptions {
 		for _, k := range optionalKinds {
@@ -264,4 +275,37 @@ func isBlankYAML(doc string) bool {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// checkRenderedConfig runs "bin --config FILE --check" on the config.toml of
+// every rendered ConfigMap and returns one finding per refusal.
+func checkRenderedConfig(bin string, objects []manifest) []string {
+	var findings []string
+	for _, o := range objects {
+		cm, ok := o.obj.(*corev1.ConfigMap)
+		if !ok {
+			continue
+		}
+		doc, ok := cm.Data["config.toml"]
+		if !ok {
+			continue
+		}
+		f, err := os.CreateTemp("", "chart-config-*.toml")
+		if err != nil {
+			return append(findings, err.Error())
+		}
+		_, werr := f.WriteString(doc)
+		f.Close()
+		if werr != nil {
+			os.Remove(f.Name())
+			return append(findings, werr.Error())
+		}
+		cmd := exec.Command(bin, "--config", f.Name(), "--check")
+		output, err := cmd.CombinedOutput()
+		os.Remove(f.Name())
+		if err != nil {
+			findings = append(findings, fmt.Sprintf("ConfigMap %s: the server refuses the rendered config.toml: %v\n%s", cm.Name, err, output))
+		}
+	}
+	return findings
 }

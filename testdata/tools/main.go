@@ -3,7 +3,7 @@
 // the Go modules are in the module cache:
 //
 //	validate dockerfile [--build] DIR|FILE
-//	validate helm CHART_DIR [--values FILE]... [--all-options FILE] [--reject FILE|DIR]... [--dump DIR]
+//	validate helm CHART_DIR [--values FILE]... [--all-options FILE] [--reject FILE|DIR]... [--dump DIR] [--check-config SERVER_BIN]
 //	validate actionlint FILE|DIR
 //	validate goreleaser [--snapshot] [--goreleaser BIN] [--remote URL] DIR
 //
@@ -32,12 +32,13 @@ const usage = `usage:
       copies from the context exists and is not .dockerignored, runs its
       "go build" commands in DIR and checks the binary the final stage copies
       was produced
-  validate helm CHART_DIR [--values FILE]... [--all-options FILE] [--reject FILE|DIR]... [--namespace NS] [--dump DIR]
+  validate helm CHART_DIR [--values FILE]... [--all-options FILE] [--reject FILE|DIR]... [--namespace NS] [--dump DIR] [--check-config SERVER_BIN]
       lint and render the chart with helm's library for the default values and
       each values file, decode every manifest strictly into its Go type, check
       the chart's policies, and check that every --reject file (and a built-in
       unknown key) is refused by values.schema.json; --all-options also
-      requires every optional resource to render
+      requires every optional resource to render; --check-config runs
+      "SERVER_BIN --config FILE --check" on every rendered config.toml
   validate actionlint FILE|DIR
       lint a workflow file, or every workflow under DIR/.github/workflows
   validate goreleaser [--snapshot] [--goreleaser BIN] [--remote URL] DIR
