@@ -349,6 +349,10 @@ func (a Answers) WithDefaults() Answers {
 	}
 	if !out.Given(KeyDeploy) {
 		out.Deploy = slices.Clone(knownDeploy)
+		if !hasNetworkTransport(out.Transports) {
+			// A chart deploys an HTTP service; a stdio-only server has none.
+			out.Deploy = slices.DeleteFunc(out.Deploy, func(d string) bool { return d == DeployHelm })
+		}
 	}
 	out.Deploy = CanonicalDeploy(out.Deploy)
 	return out
@@ -467,6 +471,14 @@ func (a Answers) Validate() error {
 		add(KeyTrustedProxies, ValidateCIDRs(a.TrustedProxies))
 	}
 	add(KeyDeploy, ValidateDeploy(a.Deploy))
+	if len(a.Transports) > 0 && !hasNetworkTransport(a.Transports) {
+		if a.Auth != "" && a.Auth != AuthNone {
+			add(KeyAuth, fmt.Errorf("%s authenticates HTTP requests, but the transports are only stdio; add --transport http or choose auth none", a.Auth))
+		}
+		if slices.Contains(a.Deploy, DeployHelm) {
+			add(KeyDeploy, fmt.Errorf("helm deploys an HTTP service, but the transports are only stdio; add --transport http or leave helm out"))
+		}
+	}
 	if len(problems) > 0 {
 		return &ValidationError{Problems: problems}
 	}
@@ -553,4 +565,9 @@ func CanonicalCIDRs(list []string) []string {
 		out = append(out, p.String())
 	}
 	return append(out, bad...)
+}
+
+// hasNetworkTransport reports whether transports include an HTTP-based one.
+func hasNetworkTransport(transports []string) bool {
+	return slices.ContainsFunc(transports, func(t string) bool { return t != TransportStdio })
 }

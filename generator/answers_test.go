@@ -249,3 +249,28 @@ func TestFieldsCoverAnswers(t *testing.T) {
 		t.Errorf("Answers toml tags %v differ from Fields keys %v", tags, keys)
 	}
 }
+
+func TestStdioOnlyRefusesHTTPOnlyFeatures(t *testing.T) {
+	base := Answers{Name: "local", Transports: []string{TransportStdio}}
+	base.MarkGiven(KeyTransports)
+	if d := base.WithDefaults().Deploy; slices.Contains(d, DeployHelm) || !slices.Contains(d, DeployDocker) {
+		t.Errorf("default deploy for a stdio-only server = %v, want everything but helm", d)
+	}
+	for _, tc := range []struct {
+		key string
+		set func(*Answers)
+	}{
+		{KeyDeploy, func(a *Answers) { a.Deploy = []string{DeployHelm}; a.MarkGiven(KeyDeploy) }},
+		{KeyAuth, func(a *Answers) {
+			a.Auth = AuthJWTExternal
+			a.MarkGiven(KeyAuth)
+		}},
+	} {
+		a := base
+		tc.set(&a)
+		err := a.WithDefaults().Validate()
+		if err == nil || !strings.Contains(err.Error(), "only stdio") {
+			t.Errorf("%s on a stdio-only server: err = %v, want a refusal naming stdio", tc.key, err)
+		}
+	}
+}
