@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -65,6 +66,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Skip("end-to-end: generates, builds and runs every variant")
 	}
 	tools := buildDeployTools(t)
+	node := nodeHarness(t)
 	t.Run("mcpforge-release", func(t *testing.T) { checkOwnRelease(t, tools) })
 	// The post-generation `go mod tidy` must work from the module cache alone.
 	t.Setenv("GOPROXY", "off")
@@ -87,6 +89,7 @@ func TestEndToEnd(t *testing.T) {
 					})
 				}
 			}
+			checkInspectorFor(t, node, bin, a)
 			if net := networkTransport(a.Transports); net != "" {
 				t.Run("hostile-requests", func(t *testing.T) { checkHostile(t, bin, sec, net) })
 				t.Run("sigterm", func(t *testing.T) { checkSIGTERM(t, bin, sec, net) })
@@ -97,6 +100,21 @@ func TestEndToEnd(t *testing.T) {
 					t.Run("auth", func(t *testing.T) { checkAuth(t, bin, sec, net) })
 				}
 			}
+		})
+	}
+}
+
+// checkInspectorFor runs the MCP Inspector CLI against a variant: over stdio
+// when that is its default transport, and over streamable HTTP when it serves
+// it without authentication (Inspector 0.15.0 cannot send a bearer token).
+func checkInspectorFor(t *testing.T, node, bin string, a variantAnswers) {
+	if len(a.Transports) > 0 && a.Transports[0] == "stdio" {
+		t.Run("inspector/stdio", func(t *testing.T) { checkInspector(t, node, bin) })
+	}
+	if slices.Contains(a.Transports, "http") && (a.Auth == "" || a.Auth == "none") {
+		t.Run("inspector/http", func(t *testing.T) {
+			p := startServer(t, bin, &security{auth: "none"}, "--transport", "http")
+			checkInspector(t, node, p.base+"/mcp", "--transport", "http")
 		})
 	}
 }
