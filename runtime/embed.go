@@ -22,5 +22,5 @@ import "embed"
 // The auth and oauth packages are added to the embed pattern below as they
 // land.
 //
-//go:embed config httpserver auth
+//go:embed config httpserver auth oauth
 var FS embed.FS

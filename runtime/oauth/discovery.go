@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -301,12 +300,4 @@ func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
 	hdr.Del("Content-Length")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
-}
-
-// checkedURL is u when it parses as an absolute URL, for log fields.
-func checkedURL(u string) string {
-	if p, err := url.Parse(u); err == nil && p.IsAbs() {
-		return p.Redacted()
-	}
-	return ""
 }

@@ -289,12 +289,12 @@ func canonicalResource(publicURL string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if p, err := url.Parse(publicURL); err != nil || p.User != nil || p.RawQuery != "" || p.Fragment != "" || strings.ContainsAny(publicURL, "?#") {
+		return "", fmt.Errorf("public URL %q must not contain credentials, a query or a fragment; set server.http.public_url", publicURL)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("public URL %q is not an absolute http(s) URL; set server.http.public_url", publicURL)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("public URL %q must not contain credentials, a query or a fragment; set server.http.public_url", publicURL)
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
