@@ -30,12 +30,13 @@ type security struct {
 	envPrefix  string   // e.g. HTTP_JWT_LOCAL
 	env        []string // extra server environment
 	issuer     *jwksIssuer
+	audience   string // the configured audience; "" means base + "/mcp"
 	fullAccess claims // a caller allowed to use every tool
 }
 
 func newSecurity(t *testing.T, a variantAnswers) *security {
 	t.Helper()
-	s := &security{auth: a.Auth, envPrefix: generator.EnvPrefix(a.Name)}
+	s := &security{auth: a.Auth, envPrefix: generator.EnvPrefix(a.Name), audience: a.Audience}
 	if s.auth == "" {
 		s.auth = "none"
 	}
@@ -43,6 +44,7 @@ func newSecurity(t *testing.T, a variantAnswers) *security {
 	switch s.auth {
 	case "jwt-local":
 		s.issuer = newJWKSIssuer(t)
+		s.issuer.audience = s.audience
 		s.env = append(s.env,
 			s.envPrefix+"_MIDDLEWARE_JWT_LOCAL_ISSUER="+s.issuer.url,
 			s.envPrefix+"_MIDDLEWARE_JWT_LOCAL_JWKS_URI="+s.issuer.url+"/jwks",
@@ -92,9 +94,10 @@ func (c credentialed) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // jwksIssuer is a real JWKS endpoint on 127.0.0.1 and the key behind it.
 type jwksIssuer struct {
-	url     string
-	key     *rsa.PrivateKey
-	fetches atomic.Int32
+	url      string
+	key      *rsa.PrivateKey
+	audience string // fixed audience of minted tokens; "" means base + "/mcp"
+	fetches  atomic.Int32
 }
 
 const e2eKeyID = "e2e-key-1"
@@ -142,6 +145,9 @@ func (i *jwksIssuer) mint(t *testing.T, base string, c claims, signer *rsa.Priva
 		"aud": base + "/mcp",
 		"iat": time.Now().Unix(),
 		"exp": time.Now().Add(5 * time.Minute).Unix(),
+	}
+	if i.audience != "" {
+		full["aud"] = i.audience
 	}
 	for k, v := range c {
 		full[k] = v

@@ -36,6 +36,8 @@ type variantAnswers struct {
 	Name       string   `toml:"name"`
 	Transports []string `toml:"transports"`
 	Auth       string   `toml:"auth"`
+	Audience   string   `toml:"audience"`
+	OAuth      *bool    `toml:"oauth"`
 }
 
 func variantFiles(t *testing.T) []string {

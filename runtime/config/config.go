@@ -35,6 +35,9 @@ type Config struct {
 	Log Log `toml:"log"`
 	// Middleware configures the HTTP middleware chain.
 	Middleware Middleware `toml:"middleware"`
+	// OAuth configures the OAuth discovery documents and the /login flow:
+	// the [oauth] table.
+	OAuth OAuth `toml:"oauth"`
 }
 
 // Server is the [server] table.
@@ -226,6 +229,7 @@ func Defaults(name, version string) Config {
 			},
 			JWT: DefaultAuth(),
 		},
+		OAuth: DefaultOAuth(),
 	}
 }
 

@@ -81,6 +81,9 @@ func (c Config) Validate() error {
 	if err := c.Middleware.JWT.Validate(); err != nil {
 		v.errs = append(v.errs, err)
 	}
+	if err := c.OAuth.Validate(); err != nil {
+		v.errs = append(v.errs, err)
+	}
 
 	return errors.Join(v.errs...)
 }
