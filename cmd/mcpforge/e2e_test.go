@@ -101,6 +101,9 @@ func TestEndToEnd(t *testing.T) {
 				if a.Auth != "" && a.Auth != "none" {
 					t.Run("auth", func(t *testing.T) { checkAuth(t, bin, sec, net) })
 				}
+				if a.Auth == "jwt-local" && (a.OAuth == nil || *a.OAuth) {
+					t.Run("oauth", func(t *testing.T) { checkOAuth(t, node, bin, sec) })
+				}
 			}
 		})
 	}
