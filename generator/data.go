@@ -50,6 +50,11 @@ type Data struct {
 	// true, so that `go mod tidy` in the new repository selects exactly the
 	// versions mcpforge was tested with and works from the module cache.
 	Requires []Require
+	// GoSum is mcpforge's own go.sum: written as the new repository's go.sum,
+	// it lets `go mod tidy` check every module against known hashes instead
+	// of asking the checksum database, so tidy works offline; tidy then
+	// drops the lines the server does not need.
+	GoSum string
 
 	// Auth is the strategy: "none", "jwt-local" or "jwt-external"; HasAuth
 	// is Auth != "none".
@@ -123,6 +128,7 @@ func newData(a Answers, version string) (Data, error) {
 		return Data{}, err
 	}
 	d.Requires = reqs
+	d.GoSum = goSum
 	return d, nil
 }
 
