@@ -159,6 +159,16 @@ func checkOAuth(t *testing.T, node, bin string, sec *security) {
 				t.Errorf("%s = %+v", path, meta)
 			}
 		}
+		req, _ := http.NewRequest(http.MethodGet, public+"/.well-known/oauth-protected-resource/mcp", nil)
+		req.Header.Set("Origin", "https://web-client.example")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("cross-origin read of the resource metadata: %d, Access-Control-Allow-Origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
 		var as struct {
 			Issuer  string   `json:"issuer"`
 			Methods []string `json:"code_challenge_methods_supported"`

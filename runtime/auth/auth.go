@@ -253,7 +253,11 @@ func resourceURLs(publicURL string) (meta, resource string, err error) {
 		return "", "", fmt.Errorf("public URL %q is not an absolute http(s) URL; set server.http.public_url", publicURL)
 	}
 	path := strings.TrimRight(u.Path, "/") + "/mcp"
-	origin := u.Scheme + "://" + u.Host
+	// The canonical form clients and the OAuth metadata use (RFC 8707):
+	// lower-case scheme and host, no default port.
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	host = strings.TrimSuffix(host, map[string]string{"http": ":80", "https": ":443"}[scheme])
+	origin := scheme + "://" + host
 	return origin + "/.well-known/oauth-protected-resource" + path, origin + path, nil
 }
 

@@ -383,6 +383,9 @@ func TestResourceURLs(t *testing.T) {
 		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/.well-known/oauth-protected-resource/mcp", "http://127.0.0.1:8080/mcp"},
 		{"https://mcp.example.com/", "https://mcp.example.com/.well-known/oauth-protected-resource/mcp", "https://mcp.example.com/mcp"},
 		{"https://example.com/weather", "https://example.com/.well-known/oauth-protected-resource/weather/mcp", "https://example.com/weather/mcp"},
+		{"HTTPS://MCP.Example.COM:443", "https://mcp.example.com/.well-known/oauth-protected-resource/mcp", "https://mcp.example.com/mcp"},
+		{"http://Example.com:80/x/", "http://example.com/.well-known/oauth-protected-resource/x/mcp", "http://example.com/x/mcp"},
+		{"https://example.com:8443", "https://example.com:8443/.well-known/oauth-protected-resource/mcp", "https://example.com:8443/mcp"},
 	} {
 		meta, err := ResourceMetadataURL(tc.public)
 		if err != nil || meta != tc.meta {

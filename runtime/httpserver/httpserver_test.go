@@ -177,6 +177,18 @@ func TestOriginCheck(t *testing.T) {
 	if !strings.Contains(f.logs.String(), "foreign Origin") {
 		t.Errorf("refusal not logged")
 	}
+
+	// Public /.well-known/ documents are readable from any origin, but only
+	// read: a foreign origin still cannot POST there.
+	for _, tc := range []struct {
+		method string
+		want   int
+	}{{"GET", http.StatusNotFound}, {"POST", http.StatusForbidden}} {
+		resp := f.get(t, tc.method, "/.well-known/oauth-protected-resource/mcp", nil, map[string]string{"Origin": "http://evil.example"})
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s /.well-known/ from a foreign origin = %d, want %d", tc.method, resp.StatusCode, tc.want)
+		}
+	}
 }
 
 func TestOriginWildcardAndCORSOrigins(t *testing.T) {

@@ -293,7 +293,7 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin == "" || anyOrigin || allowed[strings.ToLower(origin)] || s.loopbackOrigin(r, origin) {
+		if origin == "" || anyOrigin || allowed[strings.ToLower(origin)] || s.loopbackOrigin(r, origin) || publicDocument(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -301,6 +301,17 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 			slog.String("origin", origin), slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr))
 		writeError(w, http.StatusForbidden, fmt.Sprintf("origin %q is not allowed; add it to server.http.allowed_origins", origin))
 	})
+}
+
+// publicDocument reports whether r reads a /.well-known/ document. Those
+// (the OAuth metadata of RFC 9728 and RFC 8414) are public and read-only,
+// and browser-based MCP clients must be able to read them cross-origin.
+func publicDocument(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return strings.HasPrefix(r.URL.Path, "/.well-known/")
+	}
+	return false
 }
 
 // originOf returns the origin (scheme://host[:port], default port left out,
