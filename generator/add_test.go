@@ -478,7 +478,11 @@ func TestAddToolScopesEnforced(t *testing.T) {
 
 import "context"
 
-type Identity struct{ Scopes []string; Unrestricted bool }
+type Identity struct {
+	Subject      string
+	Scopes       []string
+	Unrestricted bool
+}
 
 func (id Identity) HasScope(s string) bool { return false }
 

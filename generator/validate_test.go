@@ -147,7 +147,11 @@ func TestValidateURL(t *testing.T) {
 	check(t, "ValidateIssuer", ValidateIssuer, []strCase{
 		{"https://auth.example.com/realms/demo", ""},
 		{"https://auth.example.com/?a=b", "must not have a query"},
+		{"https://auth.example.com/?", "must not have a query"},
 		{"http://auth.example.com", "must use https"},
+		{"http://localhost:8080/realms/dev", ""}, // a provider on the developer's machine
+		{"", "is required"},
+		{"https://auth.example.com/#x", "fragment"},
 	})
 }
 

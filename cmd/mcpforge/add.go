@@ -101,8 +101,8 @@ scope a caller needs; with authorization the handler enforces them.`,
 	}
 	f := cmd.Flags()
 	f.SortFlags = false
-	f.StringVar(&description, "description", "", "what the tool does, for the models that call it (`text`)")
-	f.StringArrayVar(&argSpecs, "arg", nil, "an argument, `name:type[:required][:description]`; repeatable")
+	f.StringVar(&description, "description", "", "`text` telling the models that call the tool what it does")
+	f.StringArrayVar(&argSpecs, "arg", nil, "one argument, `spec` name:type[:required][:description]; repeatable")
 	f.StringArrayVar(&scopes, "scope", nil, "an OAuth `scope` a caller needs; repeatable")
 	f.BoolVar(&readOnly, "read-only", false, "annotate the tool as read-only, not destructive and idempotent")
 	o.register(cmd)
@@ -141,8 +141,8 @@ name[:required][:description]; prompt arguments are strings.`,
 	}
 	f := cmd.Flags()
 	f.SortFlags = false
-	f.StringVar(&description, "description", "", "what the prompt is for (`text`)")
-	f.StringArrayVar(&argSpecs, "arg", nil, "an argument, `name[:required][:description]`; repeatable")
+	f.StringVar(&description, "description", "", "`text` saying what the prompt is for")
+	f.StringArrayVar(&argSpecs, "arg", nil, "one argument, `spec` name[:required][:description]; repeatable")
 	o.register(cmd)
 	return cmd
 }
@@ -173,7 +173,7 @@ NAME is --name, or the last plain segment of the URI.`,
 	f := cmd.Flags()
 	f.SortFlags = false
 	f.StringVar(&spec.Name, "name", "", "resource `name` (default: derived from the URI)")
-	f.StringVar(&spec.Description, "description", "", "what the resource holds (`text`)")
+	f.StringVar(&spec.Description, "description", "", "`text` saying what the resource holds")
 	f.StringVar(&spec.MIMEType, "mime", "", "MIME `type` of the content (default text/plain)")
 	o.register(cmd)
 	return cmd
@@ -189,7 +189,7 @@ func (o *addOptions) run(cmd *cobra.Command, what string, add func(generator.Rep
 	}
 	root, err := findRepo(start)
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	recPath := filepath.Join(root, generator.RecordFile)
 	rec, err := generator.ReadRecord(recPath)
@@ -237,11 +237,11 @@ func printNotes(w io.Writer, notes []string) {
 }
 
 // findRepo returns the nearest directory at or above start holding the
-// record file.
+// record file; its errors carry their exit code.
 func findRepo(start string) (string, error) {
 	dir, err := filepath.Abs(start)
 	if err != nil {
-		return "", err
+		return "", failure(err)
 	}
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return "", usageError(fmt.Errorf("%s is not a directory", start))
@@ -252,7 +252,7 @@ func findRepo(start string) (string, error) {
 			return dir, nil
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("look for %s: %w", generator.RecordFile, err)
+			return "", failure(fmt.Errorf("look for %s: %w", generator.RecordFile, err))
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {

@@ -18,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/auth/extauth"
 	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
 )
 
 const (
@@ -209,6 +211,26 @@ func checkOAuth(t *testing.T, node, bin string, sec *security) {
 		if len(res.Requests) < 5 || res.Requests[0].Status != http.StatusUnauthorized || !strings.HasSuffix(res.Requests[1].URL, "/.well-known/oauth-protected-resource/mcp") {
 			t.Errorf("the client did not go 401 -> resource metadata -> ...: %+v", res.Requests)
 		}
+	})
+
+	t.Run("go sdk client with its oauth handler", func(t *testing.T) {
+		handler, err := extauth.NewClientCredentialsHandler(&extauth.ClientCredentialsHandlerConfig{
+			Credentials: &oauthex.ClientCredentials{ClientID: testClientID, ClientSecretAuth: &oauthex.ClientSecretAuth{ClientSecret: testClientSecret}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		// The handler reacts to the first 401: it reads the resource metadata
+		// the challenge names, discovers the provider and gets a token.
+		tr := &mcpsdk.StreamableClientTransport{Endpoint: public + "/mcp", OAuthHandler: handler, MaxRetries: -1}
+		sess, err := newSDKClient().Connect(ctx, tr, &mcpsdk.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+		if err != nil {
+			t.Fatalf("connect with the Go SDK's OAuth handler: %v", err)
+		}
+		defer sess.Close()
+		exerciseSession(t, ctx, sess, "2025-11-25")
 	})
 
 	token := prov.clientCredentialsToken(t, public+"/mcp")

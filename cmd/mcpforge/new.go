@@ -90,6 +90,11 @@ proxy_header, trusted_proxies, oauth, deploy), or from the defaults with
 --yes. A flag wins over the file; the file wins over the defaults. The
 .mcpforge.toml of a generated repository is itself an answers file.
 
+On a terminal without --yes, a wizard asks every answer, pre-filled from the
+flags and the file, and prints the equivalent command line at the end;
+--accessible (or ACCESSIBLE=1) turns it into plain prompts for screen
+readers. Without a terminal, missing answers are an error listing them.
+
 After writing, mcpforge runs go mod tidy (offline when the module cache
 holds the pinned versions) and git init without a commit; --no-tidy and
 --no-git turn them off.`,
@@ -219,6 +224,9 @@ func (o *newOptions) run(cmd *cobra.Command, args []string) error {
 		}
 	}
 	if len(postErrs) > 0 {
+		if wizardRan {
+			printEquivalent(stdout, a, o) // the files are written; the answers are worth keeping
+		}
 		return failure(errors.Join(postErrs...))
 	}
 	printNextSteps(stdout, dir, a, o)

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcpforge/mcpforge/generator"
+)
+
+// tuiSession is a tmux session running one command on a 120x40 terminal,
+// on a tmux server of its own.
+type tuiSession struct {
+	t      *testing.T
+	tmux   string
+	socket string
+}
+
+func newTUISession(t *testing.T, name, script string) *tuiSession {
+	t.Helper()
+	tmux, err := exec.LookPath("tmux")
+	if err != nil {
+		t.Skip("tmux is not installed, so the full-screen wizard cannot be driven here (apt-get install tmux); the accessible-mode tests cover the answers")
+	}
+	s := &tuiSession{t: t, tmux: tmux, socket: fmt.Sprintf("mcpforge-test-%d-%s", os.Getpid(), name)}
+	t.Cleanup(func() { _ = exec.Command(tmux, "-L", s.socket, "kill-server").Run() })
+	s.run("new-session", "-d", "-x", "120", "-y", "40", "-s", "wizard", "sh", "-c", script)
+	return s
+}
+
+func (s *tuiSession) run(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command(s.tmux, append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (s *tuiSession) screen() string { return s.run("capture-pane", "-p", "-t", "wizard") }
+
+// waitFor waits until the screen shows text.
+func (s *tuiSession) waitFor(text string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		screen := s.screen()
+		if strings.Contains(screen, text) {
+			return screen
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen never showed %q; it shows:\n%s", text, screen)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// keys sends tmux key names ("Enter", "BSpace", "C-c") or literal text.
+func (s *tuiSession) keys(keys ...string) {
+	s.t.Helper()
+	for _, k := range keys {
+		s.run("send-keys", "-t", "wizard", k)
+		time.Sleep(60 * time.Millisecond) // let the form redraw between keys
+	}
+}
+
+// buildMCPForge builds the command once per test binary run.
+func buildMCPForge(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "mcpforge")
+	goCmd(t, ".", "build", "-o", bin, ".")
+	return bin
+}
+
+// TestWizardTUI drives the full-screen wizard through tmux as a user would:
+// a bad name shows the validator's error while typing, the JWT questions
+// appear only after choosing jwt-local, and the answers land in
+// .mcpforge.toml. Ctrl-C leaves nothing and exits 130.
+func TestWizardTUI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds mcpforge and drives it in tmux")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed, so the full-screen wizard cannot be driven here (apt-get install tmux); the accessible-mode tests cover the answers")
+	}
+	bin := buildMCPForge(t)
+
+	t.Run("generate", func(t *testing.T) {
+		work := t.TempDir()
+		script := fmt.Sprintf("cd %s && env -u ACCESSIBLE %s new --no-tidy --no-git; echo EXIT=$?; sleep 600", shellQuote(work), shellQuote(bin))
+		s := newTUISession(t, "generate", script)
+		s.waitFor("Server name")
+		s.keys("Bad")
+		s.waitFor("must start with a lower-case letter")
+		s.keys("BSpace", "BSpace", "BSpace", "tui-made")
+		screen := s.waitFor("tui-made")
+		if strings.Contains(screen, "must start with") {
+			t.Errorf("the error stayed after the name was corrected:\n%s", screen)
+		}
+		s.keys("Enter")
+		s.waitFor("empty for example.com/tui-made")
+		s.keys("Enter", "From the TUI", "Enter")
+
+		s.waitFor("Transports")
+		s.keys("g", "x", "j", "j", "x", "Enter") // stdio off, sse on
+		screen = s.waitFor("Authorization")
+		if strings.Contains(screen, "Token issuer") {
+			t.Errorf("JWT questions shown before choosing jwt-local:\n%s", screen)
+		}
+		s.keys("j", "Enter") // jwt-local
+		s.waitFor("Token issuer")
+		s.keys("https://id.example.com/realms/tui", "Enter", "Enter", "Enter")
+		s.waitFor("Serve OAuth discovery")
+		s.keys("n")
+		s.waitFor("Deployment artifacts")
+		s.keys("g", "j", "x", "Enter") // helm off
+		screen = s.waitFor("Generate the repository?")
+		for _, want := range []string{"tui-made", "jwt-local", "https://id.example.com/realms/tui", "docker, ci, release"} {
+			if !strings.Contains(screen, want) {
+				t.Errorf("the summary lacks %q:\n%s", want, screen)
+			}
+		}
+		s.keys("Enter")
+		screen = s.waitFor("EXIT=")
+		if !strings.Contains(screen, "EXIT=0") || !strings.Contains(screen, "The same without the wizard:") {
+			t.Fatalf("mcpforge did not succeed:\n%s", screen)
+		}
+		rec, err := os.ReadFile(filepath.Join(work, "tui-made", generator.RecordFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{
+			`name = "tui-made"`,
+			`module = "example.com/tui-made"`,
+			`description = "From the TUI"`,
+			`transports = ["http", "sse"]`,
+			`auth = "jwt-local"`,
+			`issuer = "https://id.example.com/realms/tui"`,
+			`audience = ""`,
+			`jwks_uri = "` + generator.PlaceholderJWKSURI + `"`,
+			`oauth = false`,
+			`deploy = ["docker", "ci", "release"]`,
+		} {
+			if !strings.Contains(string(rec), "\n"+want+"\n") {
+				t.Errorf(".mcpforge.toml lacks %s:\n%s", want, rec)
+			}
+		}
+	})
+
+	t.Run("ctrl-c", func(t *testing.T) {
+		work := t.TempDir()
+		script := fmt.Sprintf("cd %s && env -u ACCESSIBLE %s new quitter --no-tidy --no-git; echo EXIT=$?; sleep 600", shellQuote(work), shellQuote(bin))
+		s := newTUISession(t, "ctrlc", script)
+		s.waitFor("Server name")
+		s.keys("Enter", "Enter", "Enter")
+		s.waitFor("Transports")
+		s.keys("C-c")
+		screen := s.waitFor("EXIT=")
+		if !strings.Contains(screen, "EXIT="+strconv.Itoa(exitInterrupted)) || !strings.Contains(screen, "interrupted; nothing was written") {
+			t.Errorf("Ctrl-C did not exit 130:\n%s", screen)
+		}
+		if entries, _ := os.ReadDir(work); len(entries) != 0 {
+			t.Errorf("Ctrl-C left files: %v", entries)
+		}
+	})
+}
