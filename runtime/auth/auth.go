@@ -153,7 +153,7 @@ func New(opts Options) (*Authenticator, error) {
 		pfx, _ := config.ParseTrustedProxy(p) // checked by Validate
 		a.trustedProxies = append(a.trustedProxies, pfx)
 	}
-	a.challengeScopes = strings.Join(challengeScopes(cfg.DefaultScopes, a.toolScopes), " ")
+	a.challengeScopes = strings.Join(cfg.AnnouncedScopes(), " ")
 	a.stdio = Identity{
 		Subject:      cfg.Stdio.Subject,
 		Scopes:       slices.Clone(cfg.Stdio.Scopes),
@@ -211,24 +211,6 @@ func New(opts Options) (*Authenticator, error) {
 		a.hiddenInPolicy[strings.ToLower(e.SharedSecretHeader)] = true
 	}
 	return a, nil
-}
-
-// challengeScopes are the scopes announced in 401 challenges: the
-// configured defaults, or every scope some tool needs.
-func challengeScopes(defaults []string, tools map[string][]string) []string {
-	if len(defaults) > 0 {
-		return defaults
-	}
-	var all []string
-	for _, scopes := range tools {
-		for _, s := range scopes {
-			if !slices.Contains(all, s) {
-				all = append(all, s)
-			}
-		}
-	}
-	slices.Sort(all)
-	return all
 }
 
 // ResourceMetadataURL returns the RFC 9728 protected-resource metadata URL

@@ -202,6 +202,27 @@ func DefaultAuth() Auth {
 	}
 }
 
+// AnnouncedScopes are the scopes clients are told to ask for, in the scope
+// parameter of 401 challenges and in the OAuth metadata: DefaultScopes when
+// set, else every scope some tool requires, sorted. Unparsable tool_scopes
+// entries are skipped here; Validate reports them.
+func (a Auth) AnnouncedScopes() []string {
+	if len(a.DefaultScopes) > 0 {
+		return slices.Clone(a.DefaultScopes)
+	}
+	tools, _ := ParseToolScopes(a.ToolScopes)
+	var all []string
+	for _, scopes := range tools {
+		for _, s := range scopes {
+			if !slices.Contains(all, s) {
+				all = append(all, s)
+			}
+		}
+	}
+	slices.Sort(all)
+	return all
+}
+
 // SupportedJWTAlgorithms are the values [JWTLocal.Algorithms] may hold:
 // asymmetric signatures only.
 var SupportedJWTAlgorithms = []string{

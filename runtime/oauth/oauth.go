@@ -178,7 +178,7 @@ func New(opts Options) (*Handler, error) {
 
 	scopes := cfg.ScopesSupported
 	if len(scopes) == 0 {
-		scopes = toolScopes(opts.Auth)
+		scopes = opts.Auth.AnnouncedScopes()
 	}
 
 	h := &Handler{
@@ -325,25 +325,6 @@ func resourceMetadataPaths(resource string) []string {
 		paths = append(paths, PathResourceMetadata+u.Path)
 	}
 	return paths
-}
-
-// toolScopes are the scopes the tools need: the configured challenge
-// scopes of the JWT table, or every scope some tool requires.
-func toolScopes(a config.Auth) []string {
-	if len(a.DefaultScopes) > 0 {
-		return slices.Clone(a.DefaultScopes)
-	}
-	tools, _ := config.ParseToolScopes(a.ToolScopes)
-	var all []string
-	for _, scopes := range tools {
-		for _, s := range scopes {
-			if !slices.Contains(all, s) {
-				all = append(all, s)
-			}
-		}
-	}
-	slices.Sort(all)
-	return all
 }
 
 // cookieKey returns the AES-256 key sealing the login cookie: derived from
