@@ -3,6 +3,8 @@ package main
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -57,7 +59,7 @@ func newSecurity(t *testing.T, a variantAnswers) *security {
 
 // credentials returns the header a caller with claims c presents to the
 // server at base; c == nil means no credentials.
-func (s *security) credentials(t *testing.T, base string, c claims) (name, value string) {
+func (s *security) credentials(t testing.TB, base string, c claims) (name, value string) {
 	if c == nil {
 		return "", ""
 	}
@@ -102,7 +104,7 @@ type jwksIssuer struct {
 
 const e2eKeyID = "e2e-key-1"
 
-func newJWKSIssuer(t *testing.T) *jwksIssuer {
+func newJWKSIssuer(t testing.TB) *jwksIssuer {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -139,7 +141,13 @@ func newJWKSIssuer(t *testing.T) *jwksIssuer {
 
 // mint signs a token for the MCP server at base: iss, aud (base + "/mcp"),
 // iat and exp are filled in unless c sets them. signer overrides the key.
-func (i *jwksIssuer) mint(t *testing.T, base string, c claims, signer *rsa.PrivateKey) string {
+func (i *jwksIssuer) mint(t testing.TB, base string, c claims, signer *rsa.PrivateKey) string {
+	return i.mintWith(base, c, jwa.RS256(), signer, e2eKeyID)
+}
+
+// mintWith signs with any algorithm and key (an RSA key, or HMAC key bytes)
+// under kid. A nil claim value removes that claim.
+func (i *jwksIssuer) mintWith(base string, c claims, alg jwa.SignatureAlgorithm, key any, kid string) string {
 	full := claims{
 		"iss": i.url,
 		"aud": base + "/mcp",
@@ -150,19 +158,23 @@ func (i *jwksIssuer) mint(t *testing.T, base string, c claims, signer *rsa.Priva
 		full["aud"] = i.audience
 	}
 	for k, v := range c {
-		full[k] = v
+		if v == nil {
+			delete(full, k)
+		} else {
+			full[k] = v
+		}
 	}
 	payload, err := json.Marshal(full)
 	if err != nil {
 		panic(err)
 	}
-	if signer == nil {
-		signer = i.key
+	if key == (*rsa.PrivateKey)(nil) || key == nil {
+		key = i.key
 	}
 	hdr := jws.NewHeaders()
-	_ = hdr.Set(jws.KeyIDKey, e2eKeyID)
+	_ = hdr.Set(jws.KeyIDKey, kid)
 	_ = hdr.Set(jws.TypeKey, "JWT")
-	tok, err := jws.Sign(payload, jws.WithKey(jwa.RS256(), signer, jws.WithProtectedHeaders(hdr)))
+	tok, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
 		panic(err)
 	}
@@ -190,7 +202,7 @@ func waitReady(base string) (*http.Response, error) {
 const initializeBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}}`
 
 // rawMCP posts one JSON-RPC message to /mcp in the 2025-11-25 era.
-func rawMCP(t *testing.T, base, headerName, headerValue, sessionID, body string) (*http.Response, string) {
+func rawMCP(t testing.TB, base, headerName, headerValue, sessionID, body string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(body))
 	if err != nil {
@@ -215,7 +227,7 @@ func rawMCP(t *testing.T, base, headerName, headerValue, sessionID, body string)
 }
 
 // openSession initializes a 2025-11-25 session with the given credentials.
-func openSession(t *testing.T, base, name, value string) string {
+func openSession(t testing.TB, base, name, value string) string {
 	t.Helper()
 	resp, body := rawMCP(t, base, name, value, "", initializeBody)
 	if resp.StatusCode != http.StatusOK {
@@ -234,7 +246,11 @@ func openSession(t *testing.T, base, name, value string) string {
 
 // checkAuth proves the authorization of a generated server over real HTTP.
 func checkAuth(t *testing.T, bin string, sec *security, transport string) {
-	p := startServer(t, bin, sec, "--transport", transport)
+	// The hostile tables fail on purpose many times: a large burst keeps the
+	// rate limiter out of their way; it is tested on a server of its own.
+	roomy := *sec
+	roomy.env = append(append([]string{}, sec.env...), sec.envPrefix+"_MIDDLEWARE_JWT_RATE_LIMIT_BURST=1000")
+	p := startServer(t, bin, &roomy, "--transport", transport)
 	metadata := p.base + "/.well-known/oauth-protected-resource/mcp"
 
 	t.Run("no credentials", func(t *testing.T) {
@@ -299,6 +315,7 @@ func checkAuth(t *testing.T, bin string, sec *security, transport string) {
 	}
 
 	t.Run("failed attempts are rate limited", func(t *testing.T) {
+		p := startServer(t, bin, sec, "--transport", transport)
 		var last *http.Response
 		for i := 0; i < 30; i++ {
 			resp, _ := rawMCP(t, p.base, "Authorization", "Bearer not.a.token", "", initializeBody)
@@ -318,28 +335,80 @@ func checkLocalTokens(t *testing.T, p *serverProcess, sec *security) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pubDER, err := x509.MarshalPKIXPublicKey(&sec.issuer.key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
+	iss := sec.issuer
+	user := func(extra claims) claims {
+		c := claims{"sub": "e2e-user", "scope": "tool:user"}
+		for k, v := range extra {
+			c[k] = v
+		}
+		return c
+	}
+	valid := iss.mint(t, p.base, user(nil), nil)
+	parts := strings.Split(valid, ".")
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"admin","scope":"tool:user tool:admin","iss":"`+iss.url+`","aud":"`+p.base+`/mcp","exp":9999999999}`)) + "." + parts[2]
+
 	cases := []struct {
-		name  string
-		token string
+		name   string
+		header string // full Authorization value; "" = none
+		query  string // appended to /mcp
+		want   int
 	}{
-		{"forged signature", sec.issuer.mint(t, p.base, sec.fullAccess, otherKey)},
-		{"another resource", sec.issuer.mint(t, p.base, claims{"sub": "e2e-user", "scope": "tool:user", "aud": "http://127.0.0.1:1/mcp"}, nil)},
-		{"another issuer", sec.issuer.mint(t, p.base, claims{"sub": "e2e-user", "scope": "tool:user", "iss": "https://evil.example"}, nil)},
-		{"expired", sec.issuer.mint(t, p.base, claims{"sub": "e2e-user", "scope": "tool:user", "exp": time.Now().Add(-time.Hour).Unix()}, nil)},
-		{"alg none", base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","kid":"`+e2eKeyID+`"}`)) + "." +
-			base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"e2e-user","scope":"tool:user","iss":"`+sec.issuer.url+`","aud":"`+p.base+`/mcp","exp":9999999999}`)) + "."},
+		{"no token", "", "", http.StatusUnauthorized},
+		{"alg none", "Bearer " + base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","kid":"`+e2eKeyID+`"}`)) + "." +
+			base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"e2e-user","scope":"tool:user","iss":"`+iss.url+`","aud":"`+p.base+`/mcp","exp":9999999999}`)) + ".", "", http.StatusUnauthorized},
+		{"HS256 signed with the RSA public key", "Bearer " + iss.mintWith(p.base, user(nil), jwa.HS256(), pubPEM, e2eKeyID), "", http.StatusUnauthorized},
+		{"expired", "Bearer " + iss.mint(t, p.base, user(claims{"exp": time.Now().Add(-time.Hour).Unix()}), nil), "", http.StatusUnauthorized},
+		{"nbf in the future", "Bearer " + iss.mint(t, p.base, user(claims{"nbf": time.Now().Add(time.Hour).Unix()}), nil), "", http.StatusUnauthorized},
+		{"no exp", "Bearer " + iss.mint(t, p.base, user(claims{"exp": nil}), nil), "", http.StatusUnauthorized},
+		{"wrong iss", "Bearer " + iss.mint(t, p.base, user(claims{"iss": "https://evil.example"}), nil), "", http.StatusUnauthorized},
+		{"wrong aud", "Bearer " + iss.mint(t, p.base, user(claims{"aud": "http://127.0.0.1:1/mcp"}), nil), "", http.StatusUnauthorized},
+		{"unknown kid", "Bearer " + iss.mintWith(p.base, user(nil), jwa.RS256(), iss.key, "no-such-key"), "", http.StatusUnauthorized},
+		{"tampered payload", "Bearer " + tampered, "", http.StatusUnauthorized},
+		{"bad signature", "Bearer " + iss.mint(t, p.base, user(nil), otherKey), "", http.StatusUnauthorized},
+		{"malformed", "Bearer not.a.token", "", http.StatusUnauthorized},
+		{"over 8 KiB", "Bearer " + iss.mint(t, p.base, user(claims{"pad": strings.Repeat("x", 9000)}), nil), "", http.StatusUnauthorized},
+		{"lower-case bearer", "bearer " + valid, "", http.StatusOK},
+		{"token in the query string", "", "?access_token=" + valid, http.StatusUnauthorized},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			resp, body := rawMCP(t, p.base, "Authorization", "Bearer "+c.token, "", initializeBody)
-			if resp.StatusCode != http.StatusUnauthorized {
-				t.Fatalf("status %d, want 401: %s", resp.StatusCode, body)
+			req, err := http.NewRequest(http.MethodPost, p.base+"/mcp"+c.query, strings.NewReader(initializeBody))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if got := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, `Bearer error="invalid_token", resource_metadata="`) {
-				t.Errorf("WWW-Authenticate = %q, want an invalid_token challenge", got)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			if c.header != "" {
+				req.Header.Set("Authorization", c.header)
 			}
-			if strings.Contains(body, c.token) {
-				t.Errorf("the 401 body echoes the token: %s", body)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.want, body)
+			}
+			challenge := resp.Header.Get("WWW-Authenticate")
+			switch {
+			case c.want != http.StatusUnauthorized:
+			case c.header == "":
+				if strings.Contains(challenge, "error=") {
+					t.Errorf("no token was presented, yet the challenge names an error: %q", challenge)
+				}
+			default:
+				if !strings.HasPrefix(challenge, `Bearer error="invalid_token", resource_metadata="`) {
+					t.Errorf("WWW-Authenticate = %q, want an invalid_token challenge", challenge)
+				}
+			}
+			if token := strings.TrimPrefix(strings.TrimPrefix(c.header, "Bearer "), "bearer "); token != "" && strings.Contains(string(body), token) {
+				t.Errorf("the response echoes the token: %s", body)
 			}
 		})
 	}
@@ -349,7 +418,8 @@ func checkLocalTokens(t *testing.T, p *serverProcess, sec *security) {
 }
 
 // checkExternalTrust proves that forwarded claims are believed only from a
-// trusted proxy: the same header from an untrusted peer gets 401.
+// trusted proxy (and, when configured, with the shared secret): the same
+// header from an untrusted peer or with a wrong secret gets 401.
 func checkExternalTrust(t *testing.T, bin string, sec *security, transport string) {
 	t.Run("forged claims header from an untrusted peer", func(t *testing.T) {
 		untrusted := &security{auth: sec.auth, envPrefix: sec.envPrefix, fullAccess: sec.fullAccess,
@@ -359,6 +429,36 @@ func checkExternalTrust(t *testing.T, bin string, sec *security, transport strin
 		resp, body := rawMCP(t, p.base, name, value, "", initializeBody)
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("forged header accepted: status %d: %s", resp.StatusCode, body)
+		}
+	})
+	t.Run("shared secret", func(t *testing.T) {
+		withSecret := &security{auth: sec.auth, envPrefix: sec.envPrefix, fullAccess: sec.fullAccess, env: append(append([]string{}, sec.env...),
+			sec.envPrefix+"_MIDDLEWARE_JWT_EXTERNAL_SHARED_SECRET_HEADER=X-Proxy-Secret",
+			sec.envPrefix+"_MIDDLEWARE_JWT_EXTERNAL_SHARED_SECRET=correct-horse-battery-staple")}
+		p := startServer(t, bin, withSecret, "--transport", transport)
+		name, value := withSecret.credentials(t, p.base, sec.fullAccess)
+		for _, c := range []struct {
+			secret string
+			want   int
+		}{{"", http.StatusUnauthorized}, {"wrong", http.StatusUnauthorized}, {"correct-horse-battery-staple", http.StatusOK}} {
+			req, _ := http.NewRequest(http.MethodPost, p.base+"/mcp", strings.NewReader(initializeBody))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set(name, value)
+			if c.secret != "" {
+				req.Header.Set("X-Proxy-Secret", c.secret)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Errorf("trusted peer with secret %q: status %d, want %d", c.secret, resp.StatusCode, c.want)
+			}
+		}
+		if strings.Contains(p.stderr.String(), "correct-horse-battery-staple") {
+			t.Errorf("the shared secret appears in the server log")
 		}
 	})
 }

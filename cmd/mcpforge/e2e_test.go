@@ -70,7 +70,10 @@ func TestEndToEnd(t *testing.T) {
 	tools := buildDeployTools(t)
 	node := nodeHarness(t)
 	t.Run("mcpforge-release", func(t *testing.T) { checkOwnRelease(t, tools) })
-	// The post-generation `go mod tidy` must work from the module cache alone.
+	// The post-generation `go mod tidy` must work from the module cache alone
+	// once it holds the pinned versions: put them there (tidy also reads the
+	// modules the tests of dependencies import), then cut the proxy off.
+	goCmd(t, filepath.Join("..", ".."), "mod", "download", "all")
 	t.Setenv("GOPROXY", "off")
 	for _, path := range variantFiles(t) {
 		variant := strings.TrimSuffix(filepath.Base(path), ".toml")
@@ -171,7 +174,7 @@ func readFiles(t *testing.T, dir string, names ...string) string {
 	return b.String()
 }
 
-func goCmd(t *testing.T, dir string, args ...string) string {
+func goCmd(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
@@ -301,11 +304,13 @@ type serverProcess struct {
 	done   chan error
 }
 
-var listenAddr = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+// listenAddr finds the bound address in the start-up log line, text
+// (addr=127.0.0.1:PORT) or JSON ("addr":"127.0.0.1:PORT").
+var listenAddr = regexp.MustCompile(`"?addr"?[=:]"?(127\.0\.0\.1:\d+)`)
 
 // startServer starts the binary on a free loopback port and waits until
 // /health answers.
-func startServer(t *testing.T, bin string, sec *security, args ...string) *serverProcess {
+func startServer(t testing.TB, bin string, sec *security, args ...string) *serverProcess {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), sec.env...)
@@ -362,7 +367,7 @@ func startServer(t *testing.T, bin string, sec *security, args ...string) *serve
 }
 
 // stop sends sig and returns the exit error (nil for exit 0).
-func (p *serverProcess) stop(t *testing.T, sig os.Signal) error {
+func (p *serverProcess) stop(t testing.TB, sig os.Signal) error {
 	t.Helper()
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatalf("signal: %v", err)

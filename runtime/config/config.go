@@ -99,13 +99,16 @@ type HTTP struct {
 type Log struct {
 	// Level is the minimum level logged: debug, info, warn or error.
 	Level string `toml:"level"`
-	// Format is the log line format: text or json.
+	// Format is the log line format: json (the default: one JSON object per
+	// line, so that each access log record is one JSON line for log
+	// collectors) or text (key=value pairs, easier to read in a terminal).
 	Format string `toml:"format"`
 }
 
 // Middleware is the [middleware] table.
 type Middleware struct {
-	// AccessLog configures the one-line-per-request access log.
+	// AccessLog configures the access log: one line per HTTP request, a JSON
+	// object with log.format = "json" (the default).
 	AccessLog AccessLog `toml:"access_log"`
 	// CORS configures Cross-Origin Resource Sharing for browser clients.
 	CORS CORS `toml:"cors"`
@@ -118,14 +121,15 @@ type Middleware struct {
 type AccessLog struct {
 	// Enabled turns the access log on.
 	Enabled bool `toml:"enabled"`
-	// RedactHeaders lists request headers whose values are logged as
-	// "[REDACTED]". Authorization and Proxy-Authorization are redacted even
-	// when they are not listed.
+	// RedactHeaders lists request headers, matched case-insensitively,
+	// whose whole value is logged as "[REDACTED]". Authorization and
+	// Proxy-Authorization are redacted even when they are not listed.
 	RedactHeaders []string `toml:"redact_headers"`
-	// ExcludeHeaders lists request headers left out of the log entirely.
+	// ExcludeHeaders lists request headers, matched case-insensitively,
+	// left out of the log entirely.
 	ExcludeHeaders []string `toml:"exclude_headers"`
-	// LogBody adds the request body, up to MaxBodyLogBytes, to each line.
-	// Bodies may hold tool arguments: enable with care.
+	// LogBody adds the request body, up to MaxBodyLogBytes, to each line;
+	// off by default. Bodies may hold tool arguments: enable with care.
 	LogBody bool `toml:"log_body"`
 	// MaxBodyLogBytes caps how much of a request body is logged.
 	MaxBodyLogBytes int64 `toml:"max_body_log_bytes"`
@@ -185,7 +189,7 @@ func parseDuration(s string) (time.Duration, error) {
 
 // Defaults returns the built-in configuration of a server called name at
 // version: streamable HTTP on 127.0.0.1:8080 (when an HTTP transport is
-// used), stdio as the default transport, text logs at info level, the access
+// used), stdio as the default transport, JSON logs at info level, the access
 // log on with credentials redacted, and CORS off.
 func Defaults(name, version string) Config {
 	const (
@@ -209,11 +213,11 @@ func Defaults(name, version string) Config {
 				MaxBodyBytes:      4 << 20,
 			},
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log: Log{Level: "info", Format: "json"},
 		Middleware: Middleware{
 			AccessLog: AccessLog{
 				Enabled:         true,
-				RedactHeaders:   []string{"Authorization", "Cookie", "Set-Cookie", "X-API-Key"},
+				RedactHeaders:   []string{"Authorization", "Cookie", "Set-Cookie", "X-API-Key", "Mcp-Session-Id"},
 				ExcludeHeaders:  []string{},
 				MaxBodyLogBytes: 4096,
 			},

@@ -46,7 +46,7 @@ func TestDefaultsAreValidAndLoadWithoutFile(t *testing.T) {
 		"public":    {got.Server.HTTP.PublicURL, "http://127.0.0.1:8080"},
 		"body":      {got.Server.HTTP.MaxBodyBytes, int64(4 << 20)},
 		"level":     {got.Log.Level, "info"},
-		"format":    {got.Log.Format, "text"},
+		"format":    {got.Log.Format, "json"},
 		"cors":      {got.Middleware.CORS.Enabled, false},
 		"accesslog": {got.Middleware.AccessLog.Enabled, true},
 	}
@@ -55,7 +55,7 @@ func TestDefaultsAreValidAndLoadWithoutFile(t *testing.T) {
 			t.Errorf("default %s = %v, want %v", name, c[0], c[1])
 		}
 	}
-	for _, h := range []string{"Authorization", "Cookie", "Set-Cookie", "X-API-Key"} {
+	for _, h := range []string{"Authorization", "Cookie", "Set-Cookie", "X-API-Key", "Mcp-Session-Id"} {
 		if !contains(got.Middleware.AccessLog.RedactHeaders, h) {
 			t.Errorf("default redact_headers %v lacks %s", got.Middleware.AccessLog.RedactHeaders, h)
 		}
@@ -124,7 +124,7 @@ max_age = 60
 	if !reflect.DeepEqual(got.Middleware.AccessLog.RedactHeaders, []string{"X-Secret"}) {
 		t.Errorf("redact_headers = %v", got.Middleware.AccessLog.RedactHeaders)
 	}
-	if got.Log.Level != "debug" || got.Log.Format != "text" {
+	if got.Log.Level != "debug" || got.Log.Format != "json" {
 		t.Errorf("log = %+v", got.Log)
 	}
 	if c := got.Middleware.CORS; !c.Enabled || c.MaxAge != 60 {

@@ -37,9 +37,9 @@ func newSlowTool() *slowTool {
 
 func (st *slowTool) let() { st.once.Do(func() { close(st.release) }) }
 
-// newMCP returns an MCP server with three tools: hello (greets name), slow
-// (see slowTool) and whoami (echoes the value HTTPContext put in the
-// context).
+// newMCP returns an MCP server with four tools: hello (greets name), slow
+// (see slowTool), reqid (returns RequestID of its context) and whoami
+// (echoes the value HTTPContext put in the context).
 func newMCP(st *slowTool) *server.MCPServer {
 	s := server.NewMCPServer("weather", "1.2.3", server.WithToolCapabilities(true))
 	s.AddTool(mcp.NewTool("hello", mcp.WithString("name", mcp.Required())),
@@ -62,6 +62,10 @@ func newMCP(st *slowTool) *server.MCPServer {
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
+		})
+	s.AddTool(mcp.NewTool("reqid"),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultText(RequestID(ctx)), nil
 		})
 	s.AddTool(mcp.NewTool("whoami"),
 		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {

@@ -5,7 +5,11 @@
 //
 // Every request passes one middleware chain, outermost first:
 //
-//   - access log: one slog line per request, credentials redacted;
+//   - request id and access log: every request gets an id (the client's
+//     X-Request-Id when sane, else a random one; see [RequestID]) that every
+//     response echoes in X-Request-Id, and, when enabled, one record per
+//     request with its MCP method, tool and subject, credentials redacted
+//     (one JSON line with log.format = "json", the default);
 //   - recover: a panicking handler yields 500 and the server keeps serving;
 //   - Host check: a Host header that is not a loopback name, an IP literal,
 //     the host of public_url or an allowed host is refused with 403, which
@@ -14,7 +18,8 @@
 //   - CORS, when enabled, including preflight requests;
 //   - body limit: a body over max_body_bytes is refused with 413;
 //   - routing, with JSON 404 and 405 answers; Options.Protect (for example
-//     authentication) wraps the MCP endpoints only.
+//     authentication) wraps the MCP endpoints only, and Options.Subject
+//     reports to the access log whom Protect let in.
 //
 // mcp-go's own localhost protection is switched off in favour of the Host
 // check here, which also honours allowed_hosts and public_url.
@@ -90,12 +95,19 @@ type Options struct {
 	// HTTP at /mcp) and/or "sse" (legacy HTTP+SSE at /sse and /message).
 	Transports []string
 	// Logger receives the access log and the server's own messages;
-	// slog.Default() when nil.
+	// slog.Default() when nil. With a JSON handler every access log record
+	// is one JSON object on one line.
 	Logger *slog.Logger
 	// Protect, when set, wraps the MCP endpoints (/mcp, /sse, /message) and
 	// nothing else, so authentication never blocks health probes or the
 	// discovery documents added through Routes.
 	Protect func(http.Handler) http.Handler
+	// Subject, when set, returns the authenticated subject of a request
+	// from the context Protect hands to the MCP handler, "" for none. The
+	// access log runs outside Protect and cannot see that context, so the
+	// server calls Subject just inside Protect and logs the answer as
+	// "subject"; a request Protect refuses is logged with subject "".
+	Subject func(ctx context.Context) string
 	// Routes adds routes, keyed by "PATH" (any method) or "METHOD PATH"; a
 	// path ending in "/" matches the whole subtree. They get the middleware
 	// chain but not Protect. A key may not shadow a built-in route.
@@ -119,6 +131,7 @@ type ReadyCheck func(ctx context.Context) error
 type Server struct {
 	cfg        config.Config
 	logger     *slog.Logger
+	subject    func(context.Context) string
 	transports []string
 	handler    http.Handler
 
@@ -173,16 +186,20 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		cfg:         opts.Config,
 		logger:      logger,
+		subject:     opts.Subject,
 		transports:  transports,
 		readyChecks: slices.Clone(opts.ReadyChecks),
 		sseTrack:    newSSETracker(),
 	}
 	s.streams, s.cancelStreams = context.WithCancel(context.Background())
 
-	protect := opts.Protect
-	if protect == nil {
-		protect = func(h http.Handler) http.Handler { return h }
+	outer := opts.Protect
+	if outer == nil {
+		outer = func(h http.Handler) http.Handler { return h }
 	}
+	// protect wraps an MCP endpoint: Protect outside, and inside it the
+	// capture of the subject Protect established, for the access log.
+	protect := func(h http.Handler) http.Handler { return outer(s.captureSubject(h)) }
 
 	rt := newRouter()
 	rt.handle(PathInfo, []string{http.MethodGet}, http.HandlerFunc(s.serveInfo))

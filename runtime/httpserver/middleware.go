@@ -12,19 +12,9 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 )
-
-// alwaysRedacted are never logged in clear, whatever redact_headers says:
-// a bearer token in a log file is a credential anyone with log access holds.
-var alwaysRedacted = []string{"Authorization", "Proxy-Authorization"}
-
-// redacted replaces the value of a redacted header in the access log.
-const redacted = "[REDACTED]"
 
 // middleware wraps next in the whole chain, outermost first.
 func (s *Server) middleware(next http.Handler) http.Handler {
@@ -36,145 +26,6 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	h = s.checkHost(h)
 	h = s.recoverPanics(h)
 	return s.accessLog(h)
-}
-
-// requestState carries what inner middleware learns about a request to the
-// access log, which runs outermost.
-type requestState struct {
-	body []byte // the request body, once the body limit has read it
-}
-
-type stateKey struct{}
-
-func stateFrom(ctx context.Context) *requestState {
-	st, _ := ctx.Value(stateKey{}).(*requestState)
-	return st
-}
-
-// recorder remembers the status and size of a response. It forwards Flush
-// and exposes the original writer through Unwrap, so streaming and
-// http.ResponseController keep working through it.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 && code >= 200 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	n, err := r.ResponseWriter.Write(p)
-	r.bytes += int64(n)
-	return n, err
-}
-
-func (r *recorder) Flush() {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	_ = http.NewResponseController(r.ResponseWriter).Flush()
-}
-
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// accessLog writes one line per request once it has been answered: method,
-// path (never the query, which carries SSE session IDs), status, bytes,
-// duration, remote address, the request headers (redacted, excluded) and,
-// when enabled, the start of the body. Health probes log at debug level so
-// they do not drown everything else.
-func (s *Server) accessLog(next http.Handler) http.Handler {
-	al := s.cfg.Middleware.AccessLog
-	redact := map[string]bool{}
-	for _, h := range append(append([]string(nil), alwaysRedacted...), al.RedactHeaders...) {
-		redact[http.CanonicalHeaderKey(h)] = true
-	}
-	exclude := map[string]bool{}
-	for _, h := range al.ExcludeHeaders {
-		exclude[http.CanonicalHeaderKey(h)] = true
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &requestState{}
-		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
-		rec := &recorder{ResponseWriter: w}
-		if !al.Enabled {
-			next.ServeHTTP(rec, r)
-			return
-		}
-		start := time.Now()
-		// Deferred so a request that ends in a panic is logged too.
-		defer func() {
-			status := rec.status
-			if status == 0 {
-				status = http.StatusOK
-			}
-			attrs := []slog.Attr{
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", status),
-				slog.Int64("bytes", rec.bytes),
-				slog.Duration("duration", time.Since(start)),
-				slog.String("remote", r.RemoteAddr),
-				headerAttrs(r.Header, redact, exclude),
-			}
-			if al.LogBody && len(st.body) > 0 && al.MaxBodyLogBytes > 0 {
-				body := st.body
-				truncated := int64(len(body)) > al.MaxBodyLogBytes
-				if truncated {
-					body = body[:al.MaxBodyLogBytes]
-				}
-				attrs = append(attrs, slog.String("body", printable(body)))
-				if truncated {
-					attrs = append(attrs, slog.Bool("body_truncated", true))
-				}
-			}
-			level := slog.LevelInfo
-			if r.URL.Path == PathHealth || r.URL.Path == PathReady {
-				level = slog.LevelDebug
-			}
-			s.logger.LogAttrs(context.WithoutCancel(r.Context()), level, "http request", attrs...)
-		}()
-		next.ServeHTTP(rec, r)
-	})
-}
-
-func headerAttrs(h http.Header, redact, exclude map[string]bool) slog.Attr {
-	names := make([]string, 0, len(h))
-	for name := range h {
-		if !exclude[http.CanonicalHeaderKey(name)] {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	attrs := make([]any, 0, len(names))
-	for _, name := range names {
-		v := strings.Join(h[name], ", ")
-		if redact[http.CanonicalHeaderKey(name)] {
-			v = redacted
-		}
-		attrs = append(attrs, slog.String(name, v))
-	}
-	return slog.Group("headers", attrs...)
-}
-
-// printable cuts body at a rune boundary so a truncated UTF-8 sequence does
-// not turn into replacement noise.
-func printable(b []byte) string {
-	for len(b) > 0 && !utf8.Valid(b) {
-		r, size := utf8.DecodeLastRune(b)
-		if r != utf8.RuneError || size != 1 {
-			break
-		}
-		b = b[:len(b)-1]
-	}
-	return string(b)
 }
 
 // recoverPanics turns a panic in any handler into a logged 500, so one bad
@@ -193,6 +44,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			s.logger.LogAttrs(context.WithoutCancel(r.Context()), slog.LevelError, "panic while serving request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
+				slog.String("request_id", RequestID(r.Context())),
 				slog.String("panic", fmt.Sprint(v)),
 				slog.String("stack", string(debug.Stack())))
 			if rec, ok := w.(*recorder); ok && rec.status != 0 {
@@ -236,7 +88,8 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 			return
 		}
 		s.logger.Warn("refused request with a foreign Host header (possible DNS rebinding)",
-			slog.String("host", r.Host), slog.String("remote", r.RemoteAddr))
+			slog.String("host", r.Host), slog.String("remote", r.RemoteAddr),
+			slog.String("request_id", RequestID(r.Context())))
 		writeError(w, http.StatusForbidden, fmt.Sprintf("host %q is not allowed; add it to server.http.allowed_hosts", r.Host))
 	})
 }
@@ -298,7 +151,8 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 			return
 		}
 		s.logger.Warn("refused request from a foreign Origin",
-			slog.String("origin", origin), slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr))
+			slog.String("origin", origin), slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr),
+			slog.String("request_id", RequestID(r.Context())))
 		writeError(w, http.StatusForbidden, fmt.Sprintf("origin %q is not allowed; add it to server.http.allowed_origins", origin))
 	})
 }

@@ -50,7 +50,7 @@ func (s *Server) trackMCP(next http.Handler) http.Handler {
 			return
 		}
 		session := r.URL.Query().Get("sessionId")
-		id, ok := requestID(bodyOf(r))
+		id, ok := rpcID(bodyOf(r))
 		if !ok || !s.sseTrack.expect(session, id) {
 			next.ServeHTTP(w, r)
 			return
@@ -89,9 +89,9 @@ func isStream(r *http.Request) bool {
 	return false
 }
 
-// requestID returns a key for the id of the JSON-RPC request in body, and
+// rpcID returns a key for the id of the JSON-RPC request in body, and
 // false for notifications, responses and anything unparsable.
-func requestID(body []byte) (string, bool) {
+func rpcID(body []byte) (string, bool) {
 	var msg struct {
 		ID     any    `json:"id"`
 		Method string `json:"method"`
