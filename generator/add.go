@@ -38,6 +38,11 @@ const mcpImport = "github.com/mark3labs/mcp-go/mcp"
 // prompt or resource is registered already.
 var ErrAlreadyExists = errors.New("already exists")
 
+// ErrScopesNeedAuth is matched (errors.Is) by the error of an add tool
+// with --scope into a repository generated without authorization, where
+// nothing could enforce the scopes.
+var ErrScopesNeedAuth = errors.New("scopes need authorization")
+
 // ErrRestructured is matched (errors.Is) by the error of an add into a
 // package that no longer has the self-registration mcpforge writes into.
 var ErrRestructured = errors.New("package restructured")
@@ -76,7 +81,9 @@ type ToolSpec struct {
 	Description string
 	// Args are the properties of the input schema, in order.
 	Args []ToolArg
-	// Scopes are the OAuth scopes a caller needs to use the tool.
+	// Scopes are the OAuth scopes a caller needs to use the tool. The tool
+	// declares them in its register call and the server enforces them; only
+	// a repository generated with authorization takes them.
 	Scopes []string
 	// ReadOnly marks a tool that only reads: its annotations then say
 	// read-only, not destructive, idempotent. Otherwise they take the
@@ -190,47 +197,40 @@ func (s ResourceSpec) validate() error {
 // (ErrAlreadyExists), and a tools package without the register function
 // (ErrRestructured). Existing files are never part of the result, except
 // the record file.
+//
+// A tool with scopes declares them in its register call; the server merges
+// them into middleware.jwt.tool_scopes at start-up and enforces them. Scopes
+// are refused (ErrScopesNeedAuth) in a repository generated without
+// authorization, and (ErrRestructured) when the tools package cannot take
+// them.
 func AddTool(repo Repo, spec ToolSpec) (*AddResult, error) {
 	if err := spec.validate(); err != nil {
 		return nil, err
+	}
+	if auth := repo.Record.Answers.Auth; len(spec.Scopes) > 0 && (auth == "" || auth == AuthNone) {
+		if auth == "" {
+			auth = AuthNone
+		}
+		return nil, kindErrorf(ErrScopesNeedAuth, "--scope needs a server generated with --auth; this one has auth %s", auth)
 	}
 	pkg, err := scanPackage(repo.FS, ToolsDir, "tool")
 	if err != nil {
 		return nil, err
 	}
-	if err := pkg.requireFunc("register", 2, "tool"); err != nil {
+	if err := pkg.requireToolRegister(len(spec.Scopes) > 0); err != nil {
 		return nil, err
 	}
 	if file, ok := pkg.registered["tool"][spec.Name]; ok {
 		return nil, kindErrorf(ErrAlreadyExists, "tool %q is registered already in %s/%s; choose another name (mcpforge never overwrites)", spec.Name, ToolsDir, file)
 	}
-	authRepo := repo.Record.Answers.Auth != "" && repo.Record.Answers.Auth != AuthNone
-	var notes []string
-	enforce := false
-	if len(spec.Scopes) > 0 {
-		switch {
-		case !authRepo:
-			notes = append(notes, "this repository was generated without authorization (auth = none), so the scopes are recorded in the tool file but not enforced")
-		case !hasAuthIdentity(repo.FS):
-			notes = append(notes, "internal/auth lacks the identity API the scope check uses (FromContext, WithIdentity, Identity.HasScope), so the scopes are recorded in the tool file but not enforced; check them in the handler")
-		default:
-			enforce = true
-		}
-	}
 	names := newItemNames(pkg, spec.Name, "tool", func(b string) []string {
 		ids := []string{b, b + "Tool", "Test" + exported(b), "Test" + exported(b) + "Listed"}
 		if len(spec.Scopes) > 0 {
-			ids = append(ids, b+"Scopes")
+			ids = append(ids, "Test"+exported(b)+"Scopes")
 		}
 		return ids
 	})
-	code := toolCode{
-		spec:     spec,
-		names:    names,
-		module:   repo.Record.Answers.Module,
-		enforce:  enforce,
-		authRepo: authRepo,
-	}
+	code := toolCode{spec: spec, names: names}
 	src, err := code.source()
 	if err != nil {
 		return nil, err
@@ -239,8 +239,10 @@ func AddTool(repo Repo, spec ToolSpec) (*AddResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if enforce {
-		notes = append(notes, fmt.Sprintf("the handler enforces the scopes itself; to also answer HTTP 403 insufficient_scope and hide the tool from callers without them, add %q to middleware.jwt.tool_scopes in config.toml", spec.Name+"="+strings.Join(spec.Scopes, " ")))
+	var notes []string
+	if len(spec.Scopes) > 0 {
+		notes = append(notes, fmt.Sprintf("the server enforces the scope%s %s on tool %s: over HTTP a caller without %s gets 403 insufficient_scope, and tools/list hides the tool from such callers",
+			plural(len(spec.Scopes)), strings.Join(spec.Scopes, " "), spec.Name, them(len(spec.Scopes))))
 	}
 	return finishAdd(repo, ToolsDir, names.file, src, test, notes)
 }
@@ -544,55 +546,28 @@ func (p *goPackage) requireFunc(name string, params int, kind string) error {
 	return nil
 }
 
-// hasAuthIdentity reports whether internal/auth offers what the scope check
-// of a tool file and its test use: FromContext, WithIdentity, and Identity
-// with HasScope, Scopes, Unrestricted and Subject.
-func hasAuthIdentity(fsys fs.FS) bool {
-	entries, err := fs.ReadDir(fsys, "internal/auth")
-	if err != nil {
-		return false
-	}
-	found := map[string]bool{}
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
-			continue
-		}
-		data, err := fs.ReadFile(fsys, "internal/auth/"+e.Name())
-		if err != nil {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), e.Name(), data, parser.SkipObjectResolution)
-		if err != nil || f.Name.Name != "auth" {
-			continue
-		}
-		for _, decl := range f.Decls {
-			if g, ok := decl.(*ast.GenDecl); ok && g.Tok == token.TYPE {
-				for _, spec := range g.Specs {
-					ts := spec.(*ast.TypeSpec)
-					if st, ok := ts.Type.(*ast.StructType); ok && ts.Name.Name == "Identity" {
-						for _, field := range st.Fields.List {
-							for _, n := range field.Names {
-								found["Identity."+n.Name] = true
-							}
-						}
-					}
-				}
-			}
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok {
-				continue
-			}
-			if fn.Recv == nil {
-				found[fn.Name.Name] = true
-			} else if len(fn.Recv.List) == 1 {
-				if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok && id.Name == "Identity" {
-					found["Identity."+fn.Name.Name] = true
-				}
-			}
+// requireToolRegister checks that the tools package still has the register
+// function the new file calls from init: register(tool, handler), or
+// register(tool, handler, scopes ...string). A tool with scopes needs the
+// latter, and Scopes, through which the server enforces them.
+func (p *goPackage) requireToolRegister(scoped bool) error {
+	fn, ok := p.funcs["register"]
+	variadic, takesScopes := false, false
+	if ok && fn.Type.Params.NumFields() == 3 {
+		list := fn.Type.Params.List
+		if e, isVariadic := list[len(list)-1].Type.(*ast.Ellipsis); isVariadic {
+			variadic = true
+			id, isIdent := e.Elt.(*ast.Ident)
+			takesScopes = isIdent && id.Name == "string"
 		}
 	}
-	return found["FromContext"] && found["WithIdentity"] && found["Identity.HasScope"] &&
-		found["Identity.Scopes"] && found["Identity.Unrestricted"] && found["Identity.Subject"]
+	if !ok || !variadic && fn.Type.Params.NumFields() != 2 {
+		return kindErrorf(ErrRestructured, "%s has no function register(tool, handler) or register(tool, handler, scopes ...string), which the file mcpforge add tool writes calls from init; the package was restructured, so add the tool by hand (nothing was changed)", p.dir)
+	}
+	if scoped && (!takesScopes || p.funcs["Scopes"] == nil) {
+		return kindErrorf(ErrRestructured, "--scope needs register(tool, handler, scopes ...string) and Scopes in %s, through which the server enforces the scopes of a tool, but this repository's tools package lacks them (it predates them, or was restructured); add the tool without --scope and list it in middleware.jwt.tool_scopes of config.toml (nothing was changed)", p.dir)
+	}
+	return nil
 }
 
 // itemNames are the file and identifiers chosen for a new item.
@@ -752,7 +727,7 @@ var predeclared = setOf(
 	"copy", "delete", "imag", "len", "make", "max", "min", "new", "panic", "print", "println", "real", "recover")
 
 // importNames are the package names the written files import.
-var importNames = setOf("auth", "base64", "context", "fmt", "mcp", "mcptest", "server", "slices", "strings", "testing")
+var importNames = setOf("base64", "context", "fmt", "mcp", "mcptest", "server", "slices", "strings", "testing")
 
 // resourceNameFromURI derives a resource name from its URI: the last path
 // segment without template expressions, else the host, else the scheme,

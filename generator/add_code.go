@@ -80,7 +80,7 @@ func title(name string) string {
 // its camel-case form, clear of keywords, predeclared names, imports, the
 // handler's own names and the other arguments.
 func localNames(args []string, taken ...string) []string {
-	used := setOf(append([]string{"ctx", "req", "err", "ok", "id", "scope", "v"}, taken...)...)
+	used := setOf(append([]string{"ctx", "req", "err", "ok", "v"}, taken...)...)
 	out := make([]string, len(args))
 	for i, a := range args {
 		stem := camel(a, "arg")
@@ -109,15 +109,20 @@ func formatArgs(names, vars []string) (string, string) {
 
 // toolCode writes the files of one new tool.
 type toolCode struct {
-	spec     ToolSpec
-	names    itemNames
-	module   string
-	enforce  bool // check the scopes in the handler through internal/auth
-	authRepo bool // the repository was generated with authorization
+	spec  ToolSpec
+	names itemNames
 }
 
-func (c toolCode) builder() string   { return c.names.base + "Tool" }
-func (c toolCode) scopesVar() string { return c.names.base + "Scopes" }
+func (c toolCode) builder() string { return c.names.base + "Tool" }
+
+// quotedScopes returns the scopes as Go string literals.
+func (c toolCode) quotedScopes() []string {
+	out := make([]string, len(c.spec.Scopes))
+	for i, sc := range c.spec.Scopes {
+		out[i] = strconv.Quote(sc)
+	}
+	return out
+}
 
 func (c toolCode) description() string {
 	if c.spec.Description != "" {
@@ -140,38 +145,18 @@ func (c toolCode) source() ([]byte, error) {
 	f.line("package tools")
 	f.line("")
 	std := []string{"context"}
-	if len(s.Args) > 0 || c.enforce {
+	if len(s.Args) > 0 {
 		std = append(std, "fmt")
 	}
-	if c.enforce {
-		std = append(std, "strings")
+	f.imports(std, []string{mcpImport})
+	if len(s.Scopes) == 0 {
+		f.line("func init() { register(%s(), %s) }", c.builder(), c.names.base)
+	} else {
+		f.comment("", fmt.Sprintf("A caller needs the OAuth scope%s %s to use the %s tool. The server enforces %s like the scopes of middleware.jwt.tool_scopes: over HTTP a caller without %s gets 403 insufficient_scope and does not see the tool in tools/list. An entry for %s in tool_scopes of config.toml replaces %s.",
+			plural(len(s.Scopes)), strings.Join(s.Scopes, " "), s.Name, them(len(s.Scopes)), them(len(s.Scopes)), s.Name, them(len(s.Scopes))))
+		f.line("func init() { register(%s(), %s, %s) }", c.builder(), c.names.base, strings.Join(c.quotedScopes(), ", "))
 	}
-	var local []string
-	if c.enforce {
-		local = append(local, c.module+"/internal/auth")
-	}
-	f.imports(std, []string{mcpImport}, local)
-	f.line("func init() { register(%s(), %s) }", c.builder(), c.names.base)
 	f.line("")
-	if len(s.Scopes) > 0 {
-		quoted := make([]string, len(s.Scopes))
-		for i, sc := range s.Scopes {
-			quoted[i] = strconv.Quote(sc)
-		}
-		switch {
-		case c.enforce:
-			f.comment("", fmt.Sprintf("%s are the OAuth scopes a caller needs to use the %s tool. The handler checks them itself, so they hold whatever config.toml says; list the tool in middleware.jwt.tool_scopes too (%q) to answer HTTP 403 insufficient_scope and to hide it from callers without them.",
-				c.scopesVar(), s.Name, s.Name+"="+strings.Join(s.Scopes, " ")))
-		case c.authRepo:
-			f.comment("", fmt.Sprintf("%s are the OAuth scopes a caller needs to use the %s tool. Nothing checks them yet: list the tool in middleware.jwt.tool_scopes of config.toml (%q) or check them in the handler.",
-				c.scopesVar(), s.Name, s.Name+"="+strings.Join(s.Scopes, " ")))
-		default:
-			f.comment("", fmt.Sprintf("%s are the OAuth scopes the %s tool is meant to need. This server was generated without authorization, so nothing checks them.",
-				c.scopesVar(), s.Name))
-		}
-		f.line("var %s = []string{%s}", c.scopesVar(), strings.Join(quoted, ", "))
-		f.line("")
-	}
 	f.comment("", fmt.Sprintf("%s describes the %s tool to clients: what it does, its arguments and its annotations.", c.builder(), s.Name))
 	f.line("func %s() mcp.Tool {", c.builder())
 	f.line("\treturn mcp.NewTool(%s,", strconv.Quote(s.Name))
@@ -215,18 +200,9 @@ func (c toolCode) source() ([]byte, error) {
 	f.line("}")
 	f.line("")
 
-	vars := localNames(c.argNames(), c.names.base, c.builder(), c.scopesVar())
+	vars := localNames(c.argNames(), c.names.base, c.builder())
 	f.comment("", fmt.Sprintf("%s handles a call of the %s tool.", c.names.base, s.Name))
 	f.line("func %s(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {", c.names.base)
-	if c.enforce {
-		f.line("\tif id, ok := auth.FromContext(ctx); !ok || !id.Unrestricted {")
-		f.line("\t\tfor _, scope := range %s {", c.scopesVar())
-		f.line("\t\t\tif !ok || !id.HasScope(scope) {")
-		f.line("\t\t\t\treturn mcp.NewToolResultError(fmt.Sprintf(\"insufficient scope: tool %%q needs scope %%s\", %s, strings.Join(%s, \" \"))), nil", strconv.Quote(s.Name), c.scopesVar())
-		f.line("\t\t\t}")
-		f.line("\t\t}")
-		f.line("\t}")
-	}
 	for i, a := range s.Args {
 		v, q := vars[i], strconv.Quote(a.Name)
 		if a.Type == ArgObject {
@@ -266,6 +242,22 @@ func (c toolCode) source() ([]byte, error) {
 	return f.bytes(), nil
 }
 
+// plural returns "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// them returns "it" for one thing, "them" for more.
+func them(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
 // sampleValue is a Go literal of a valid value of an argument type, for the
 // generated tests.
 func sampleValue(typ string) string {
@@ -290,11 +282,12 @@ func (c toolCode) test() ([]byte, error) {
 	f := &goFile{}
 	f.line("package tools")
 	f.line("")
-	var local []string
-	if c.enforce {
-		local = append(local, c.module+"/internal/auth")
+	std := []string{"context"}
+	if len(s.Scopes) > 0 {
+		std = append(std, "slices")
 	}
-	f.imports([]string{"context", "strings", "testing"}, []string{mcpImport, "github.com/mark3labs/mcp-go/mcptest", "github.com/mark3labs/mcp-go/server"}, local)
+	std = append(std, "strings", "testing")
+	f.imports(std, []string{mcpImport, "github.com/mark3labs/mcp-go/mcptest", "github.com/mark3labs/mcp-go/server"})
 
 	var required []string
 	for _, a := range s.Args {
@@ -305,9 +298,6 @@ func (c toolCode) test() ([]byte, error) {
 	f.comment("", fmt.Sprintf("Test%s calls the handler of the %s tool as a client would, with every argument.", exported(b), s.Name))
 	f.line("func Test%s(t *testing.T) {", exported(b))
 	f.line("\tctx := context.Background()")
-	if c.enforce {
-		f.line("\tcaller := auth.WithIdentity(ctx, auth.Identity{Subject: \"test\", Scopes: %s})", c.scopesVar())
-	}
 	f.line("\tvar req mcp.CallToolRequest")
 	f.line("\treq.Params.Name = %s", strconv.Quote(s.Name))
 	if len(s.Args) == 0 {
@@ -319,11 +309,7 @@ func (c toolCode) test() ([]byte, error) {
 		}
 		f.line("\t}")
 	}
-	callCtx := "ctx"
-	if c.enforce {
-		callCtx = "caller"
-	}
-	f.line("\tres, err := %s(%s, req)", b, callCtx)
+	f.line("\tres, err := %s(ctx, req)", b)
 	f.line("\tif err != nil {")
 	f.line("\t\tt.Fatalf(\"%s: %%v\", err)", s.Name)
 	f.line("\t}")
@@ -336,7 +322,7 @@ func (c toolCode) test() ([]byte, error) {
 		f.line("\tt.Run(\"missing arguments\", func(t *testing.T) {")
 		f.line("\t\tvar empty mcp.CallToolRequest")
 		f.line("\t\tempty.Params.Name = %s", strconv.Quote(s.Name))
-		f.line("\t\tres, err := %s(%s, empty)", b, callCtx)
+		f.line("\t\tres, err := %s(ctx, empty)", b)
 		f.line("\t\tif err != nil {")
 		f.line("\t\t\tt.Fatal(err)")
 		f.line("\t\t}")
@@ -345,25 +331,18 @@ func (c toolCode) test() ([]byte, error) {
 		f.line("\t\t}")
 		f.line("\t})")
 	}
-	if c.enforce {
-		f.line("")
-		f.line("\tt.Run(\"without the scopes\", func(t *testing.T) {")
-		f.line("\t\tfor name, ctx := range map[string]context.Context{")
-		f.line("\t\t\t\"no identity\":       ctx,")
-		f.line("\t\t\t\"identity without scopes\": auth.WithIdentity(ctx, auth.Identity{Subject: \"test\"}),")
-		f.line("\t\t} {")
-		f.line("\t\t\tres, err := %s(ctx, req)", b)
-		f.line("\t\t\tif err != nil {")
-		f.line("\t\t\t\tt.Fatal(err)")
-		f.line("\t\t\t}")
-		f.line("\t\t\tif !res.IsError {")
-		f.line("\t\t\t\tt.Errorf(\"%%s: the call succeeded without the scopes\", name)")
-		f.line("\t\t\t}")
-		f.line("\t\t}")
-		f.line("\t})")
-	}
 	f.line("}")
 	f.line("")
+	if len(s.Scopes) > 0 {
+		f.comment("", fmt.Sprintf("Test%sScopes checks the scopes the %s tool declares, which the server enforces on its callers.", exported(b), s.Name))
+		f.line("func Test%sScopes(t *testing.T) {", exported(b))
+		f.line("\twant := []string{%s}", strings.Join(c.quotedScopes(), ", "))
+		f.line("\tif got := Scopes()[%s]; !slices.Equal(got, want) {", strconv.Quote(s.Name))
+		f.line("\t\tt.Errorf(\"Scopes()[%%q] = %%q, want %%q\", %s, got, want)", strconv.Quote(s.Name))
+		f.line("\t}")
+		f.line("}")
+		f.line("")
+	}
 
 	quotedNames := make([]string, len(s.Args))
 	for i, a := range s.Args {

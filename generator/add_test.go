@@ -266,7 +266,6 @@ func TestAddTool(t *testing.T) {
 			{Name: "type", Type: ArgObject, Required: true},
 			{Name: "tags", Type: ArgArray},
 		},
-		Scopes: []string{"weather:read"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -293,15 +292,11 @@ func TestAddTool(t *testing.T) {
 		`days := req.GetInt("days", 0)`,
 		`typeArg, ok := req.GetArguments()["type"].(map[string]any)`,
 		`tags := req.GetStringSlice("tags", nil)`,
-		`var getForecastScopes = []string{"weather:read"}`,
 		`fmt.Sprintf("get-forecast called with city=%v, days=%v, type=%v, tags=%v", city, days, typeArg, tags)`,
 	} {
 		if !strings.Contains(string(src.Data), s) {
 			t.Errorf("tool file lacks %q:\n%s", s, src.Data)
 		}
-	}
-	if strings.Contains(string(src.Data), "internal/auth") || !strings.Contains(string(src.Data), "generated without authorization, so nothing checks") {
-		t.Errorf("a repository without auth got a scope check, or no word that nothing checks the scopes:\n%s", src.Data)
 	}
 	parses(t, src.Path, src.Data)
 	test, _ := res.Files.Get(want[1])
@@ -311,8 +306,8 @@ func TestAddTool(t *testing.T) {
 			t.Errorf("test file lacks %q:\n%s", s, test.Data)
 		}
 	}
-	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "not enforced") {
-		t.Errorf("notes = %q, want one saying the scopes are not enforced", res.Notes)
+	if strings.Contains(string(test.Data), "Scopes") || len(res.Notes) != 0 {
+		t.Errorf("a tool without scopes got a scope test or notes %q:\n%s", res.Notes, test.Data)
 	}
 
 	// The record lists the new files with their hashes and is still a valid
@@ -422,7 +417,7 @@ func TestAddToolRefusals(t *testing.T) {
 	broken := apply(repo, &AddResult{Files: &FileSet{}})
 	fsys := broken.FS.(fstest.MapFS)
 	fsys["internal/tools/tools.go"] = &fstest.MapFile{Data: []byte("package tools\n\nfunc Register() {}\n")}
-	if _, err := AddTool(broken, ToolSpec{Name: "x"}); !errors.Is(err, ErrRestructured) || !strings.Contains(err.Error(), "no function register with 2 parameters") {
+	if _, err := AddTool(broken, ToolSpec{Name: "x"}); !errors.Is(err, ErrRestructured) || !strings.Contains(err.Error(), "no function register(tool, handler) or register(tool, handler, scopes ...string)") {
 		t.Errorf("without register: %v", err)
 	}
 	fsys["internal/tools/tools.go"] = &fstest.MapFile{Data: []byte("package tools\n\nfunc register( {\n")}
@@ -470,60 +465,92 @@ var _ = mcp.NewTool("only_in_a_test")
 	}
 }
 
-func TestAddToolScopesEnforced(t *testing.T) {
-	repo := renderedRepo(t, Answers{Name: "weather"})
-	repo.Record.Answers.Auth = AuthJWTLocal
-	fsys := apply(repo, &AddResult{Files: &FileSet{}}).FS.(fstest.MapFS)
-	fsys["internal/auth/identity.go"] = &fstest.MapFile{Data: []byte(`package auth
-
-import "context"
-
-type Identity struct {
-	Subject      string
-	Scopes       []string
-	Unrestricted bool
-}
-
-func (id Identity) HasScope(s string) bool { return false }
-
-func WithIdentity(ctx context.Context, id Identity) context.Context { return ctx }
-
-func FromContext(ctx context.Context) (Identity, bool) { return Identity{}, false }
-`)}
-	r := Repo{Record: repo.Record, FS: fsys}
-	res, err := AddTool(r, ToolSpec{Name: "admin", Scopes: []string{"weather:admin", "weather:write"}})
+func TestAddToolScopes(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather", Transports: []string{TransportHTTP}, Auth: AuthJWTLocal,
+		Issuer: "https://id.example.com", JWKSURI: "https://id.example.com/jwks"})
+	res, err := AddTool(repo, ToolSpec{Name: "admin", Args: []ToolArg{{Name: "id", Type: ArgString, Required: true}}, Scopes: []string{"weather:admin", "weather:write"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	src, _ := res.Files.Get("internal/tools/admin.go")
 	for _, s := range []string{
-		`"example.com/weather/internal/auth"`,
-		`var adminScopes = []string{"weather:admin", "weather:write"}`,
-		`if id, ok := auth.FromContext(ctx); !ok || !id.Unrestricted {`,
-		`"admin=weather:admin weather:write"`,
+		`func init() { register(adminTool(), admin, "weather:admin", "weather:write") }`,
+		"A caller needs the OAuth scopes weather:admin weather:write to use the admin tool.",
+		"over HTTP a caller without them gets 403 insufficient_scope and does not see the tool in tools/list.",
+		`id, err := req.RequireString("id")`,
 	} {
-		if !strings.Contains(string(src.Data), s) {
+		// Comments are compared unwrapped.
+		if !strings.Contains(strings.ReplaceAll(string(src.Data), "\n// ", " "), s) {
 			t.Errorf("tool file lacks %q:\n%s", s, src.Data)
 		}
 	}
+	for _, s := range []string{"internal/auth", "adminScopes", "FromContext", "insufficient scope"} {
+		if strings.Contains(string(src.Data), s) {
+			t.Errorf("tool file still checks scopes itself (%q):\n%s", s, src.Data)
+		}
+	}
+	parses(t, src.Path, src.Data)
 	test, _ := res.Files.Get("internal/tools/admin_test.go")
-	if !strings.Contains(string(test.Data), `t.Run("without the scopes"`) {
-		t.Errorf("test lacks the scope check:\n%s", test.Data)
+	for _, s := range []string{
+		"func TestAdminScopes(t *testing.T) {",
+		`want := []string{"weather:admin", "weather:write"}`,
+		`if got := Scopes()["admin"]; !slices.Equal(got, want) {`,
+	} {
+		if !strings.Contains(string(test.Data), s) {
+			t.Errorf("test file lacks %q:\n%s", s, test.Data)
+		}
 	}
 	parses(t, test.Path, test.Data)
-	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "tool_scopes") {
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "enforces the scopes weather:admin weather:write on tool admin") ||
+		!strings.Contains(res.Notes[0], "403 insufficient_scope") || !strings.Contains(res.Notes[0], "tools/list hides") ||
+		strings.Contains(res.Notes[0], "tool_scopes") {
 		t.Errorf("notes = %q", res.Notes)
 	}
 
-	// Without the identity API the scopes are only recorded.
-	delete(fsys, "internal/auth/identity.go")
-	res, err = AddTool(r, ToolSpec{Name: "admin", Scopes: []string{"weather:admin"}})
+	// Without scopes, the register call stays the short one.
+	res, err = AddTool(repo, ToolSpec{Name: "open"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, _ = res.Files.Get("internal/tools/admin.go")
-	if strings.Contains(string(src.Data), "internal/auth") || !strings.Contains(res.Notes[0], "not enforced") {
-		t.Errorf("scopes enforced without internal/auth: %q\n%s", res.Notes, src.Data)
+	if src, _ := res.Files.Get("internal/tools/open.go"); !strings.Contains(string(src.Data), "func init() { register(openTool(), open) }") || len(res.Notes) != 0 {
+		t.Errorf("notes %q, file:\n%s", res.Notes, src.Data)
+	}
+
+	// A tools package from before code-declared scopes (register without
+	// them, or no Scopes) takes tools without scopes only.
+	old := apply(repo, &AddResult{Files: &FileSet{}})
+	fsys := old.FS.(fstest.MapFS)
+	for _, tools := range []string{
+		"package tools\n\nimport \"github.com/mark3labs/mcp-go/mcp\"\n\nfunc register(tool mcp.Tool, handler any) {}\n",
+		"package tools\n\nimport \"github.com/mark3labs/mcp-go/mcp\"\n\nfunc register(tool mcp.Tool, handler any, scopes ...string) {}\n",
+		"package tools\n\nimport \"github.com/mark3labs/mcp-go/mcp\"\n\nfunc register(tool mcp.Tool, handler any, scopes ...int) {}\n\nfunc Scopes() map[string][]string { return nil }\n",
+	} {
+		fsys["internal/tools/tools.go"] = &fstest.MapFile{Data: []byte(tools)}
+		if _, err := AddTool(old, ToolSpec{Name: "x"}); err != nil {
+			t.Errorf("a tool without scopes, register %q: %v", tools, err)
+		}
+		_, err := AddTool(old, ToolSpec{Name: "x", Scopes: []string{"a"}})
+		if !errors.Is(err, ErrRestructured) || !strings.Contains(err.Error(), "--scope needs register(tool, handler, scopes ...string) and Scopes in internal/tools") {
+			t.Errorf("a tool with scopes, register %q: %v", tools, err)
+		}
+	}
+}
+
+func TestAddToolScopesNeedAuth(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	res, err := AddTool(repo, ToolSpec{Name: "admin", Scopes: []string{"weather:admin"}})
+	if res != nil || !errors.Is(err, ErrScopesNeedAuth) || !IsUsage(err) ||
+		err.Error() != "--scope needs a server generated with --auth; this one has auth none" {
+		t.Errorf("AddTool with --scope without auth = %v, %v", res, err)
+	}
+	// An old record without the auth key means none too.
+	repo.Record.Answers.Auth = ""
+	if _, err := AddTool(repo, ToolSpec{Name: "admin", Scopes: []string{"weather:admin"}}); !errors.Is(err, ErrScopesNeedAuth) || !strings.HasSuffix(err.Error(), "auth none") {
+		t.Errorf("without an auth answer: %v", err)
+	}
+	// The scopes are checked first: an invalid one is a *SpecError.
+	if _, err := AddTool(repo, ToolSpec{Name: "admin", Scopes: []string{"a b"}}); !strings.Contains(err.Error(), "--scope: ") {
+		t.Errorf("invalid scope without auth: %v", err)
 	}
 }
 

@@ -79,7 +79,10 @@ NAME_test.go calls it and lists it through a real MCP client.
 NAME follows the MCP rules: 1 to 64 ASCII letters, digits, '_', '-' and '.'.
 Each --arg is name:type[:required][:description], type one of string, number,
 integer, boolean, array (of strings) or object. Each --scope names an OAuth
-scope a caller needs; with authorization the handler enforces them.`,
+scope a caller needs: the tool declares it when it registers, and the server
+enforces it like middleware.jwt.tool_scopes (HTTP 403 insufficient_scope, and
+the tool left out of tools/list for callers without it). --scope needs a
+server generated with --auth.`,
 		Example: `  mcpforge add tool forecast --description "Weather forecast for a city" \
     --arg city:string:required:"City name" --arg days:integer:"Days ahead"
   mcpforge add tool delete_note --scope notes:write --arg id:string:required
@@ -103,7 +106,7 @@ scope a caller needs; with authorization the handler enforces them.`,
 	f.SortFlags = false
 	f.StringVar(&description, "description", "", "`text` telling the models that call the tool what it does")
 	f.StringArrayVar(&argSpecs, "arg", nil, "one argument, `spec` name:type[:required][:description]; repeatable")
-	f.StringArrayVar(&scopes, "scope", nil, "an OAuth `scope` a caller needs; repeatable")
+	f.StringArrayVar(&scopes, "scope", nil, "an OAuth `scope` a caller needs, enforced by the server (needs --auth); repeatable")
 	f.BoolVar(&readOnly, "read-only", false, "annotate the tool as read-only, not destructive and idempotent")
 	o.register(cmd)
 	return cmd

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,6 +164,7 @@ func TestAddUsageErrors(t *testing.T) {
 		{[]string{"add", "tool", "x", "--arg", "city"}, `--arg "city": write it as name:type`},
 		{[]string{"add", "tool", "x", "--arg", "n:int"}, `unknown type "int"`},
 		{[]string{"add", "tool", "x", "--scope", "a b"}, `--scope: "a b" is not an OAuth scope`},
+		{[]string{"add", "tool", "x", "--scope", "weather:read"}, "mcpforge: --scope needs a server generated with --auth; this one has auth none\n"},
 		{[]string{"add", "prompt", "p", "--arg", "n:number"}, "prompt arguments are strings"},
 		{[]string{"add", "resource", "readme"}, `resource URI: "readme" has no scheme`},
 		{[]string{"add", "resource", "docs://x", "--mime", "plain"}, `--mime: "plain" is not a MIME type`},
@@ -181,14 +183,19 @@ func TestAddUsageErrors(t *testing.T) {
 	}
 }
 
-// addAll adds a tool with one argument of every type and a scope, a prompt,
-// a resource template and a resource, through the command line.
-func addAll(t *testing.T, repo string) {
+// addAll adds a tool with one argument of every type (and, with scoped, the
+// scope weather:read), a prompt, a resource template and a resource, through
+// the command line.
+func addAll(t *testing.T, repo string, scoped bool) {
 	t.Helper()
+	tool := []string{"add", "tool", "get-forecast", "--description", "Weather forecast for a city",
+		"--arg", "city:string:required:The city", "--arg", "days:integer:Days ahead", "--arg", "ratio:number",
+		"--arg", "metric:boolean", "--arg", "tags:array", "--arg", "filter:object"}
+	if scoped {
+		tool = append(tool, "--scope", "weather:read")
+	}
 	for _, args := range [][]string{
-		{"add", "tool", "get-forecast", "--description", "Weather forecast for a city",
-			"--arg", "city:string:required:The city", "--arg", "days:integer:Days ahead", "--arg", "ratio:number",
-			"--arg", "metric:boolean", "--arg", "tags:array", "--arg", "filter:object", "--scope", "weather:read"},
+		tool,
 		{"add", "prompt", "summarize", "--arg", "topic:required:What to summarize", "--arg", "style"},
 		{"add", "resource", "weather://forecast/{city}", "--mime", "application/json", "--description", "A forecast as JSON"},
 		{"add", "resource", "docs://readme", "--name", "readme"},
@@ -219,7 +226,9 @@ func TestAddEndToEnd(t *testing.T) {
 			if err := generator.Tidy(context.Background(), repo); err != nil {
 				t.Fatal(err)
 			}
-			addAll(t, repo)
+			// --scope needs a server generated with --auth.
+			scoped := a.Auth != generator.AuthNone
+			addAll(t, repo, scoped)
 			goCmd(t, repo, "vet", "./...")
 			goCmd(t, repo, "test", "-count=1", "./...")
 			bin := filepath.Join(t.TempDir(), a.Name)
@@ -257,17 +266,8 @@ func TestAddEndToEnd(t *testing.T) {
 					}
 					withScope := claims{"sub": "e2e-user", "scope": "tool:user weather:read"}
 					checkAdded(t, ctx, connect(withScope))
-					if sec.auth == generator.AuthNone {
-						return
-					}
-					// With authorization, the scope the tool was added with
-					// is enforced.
-					res, err := connect(sec.fullAccess).CallTool(ctx, &mcpsdk.CallToolParams{Name: "get-forecast", Arguments: map[string]any{"city": "Paris"}})
-					if err != nil || !res.IsError {
-						t.Fatalf("get-forecast without the weather:read scope: %v, %+v", err, res)
-					}
-					if text, _ := res.Content[0].(*mcpsdk.TextContent); text == nil || !strings.Contains(text.Text, "insufficient scope") {
-						t.Errorf("get-forecast without the scope answered %+v", res.Content[0])
+					if scoped {
+						checkAddedScope(t, p.base, sec, withScope)
 					}
 				})
 				listed = true
@@ -277,6 +277,56 @@ func TestAddEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkAddedScope proves over real HTTP, with real credentials, that the
+// scope get-forecast declares in code is enforced as config-declared scopes
+// are: a caller without it gets 403 insufficient_scope naming it and does not
+// see the tool in tools/list; a caller with it lists and calls the tool.
+func checkAddedScope(t *testing.T, base string, sec *security, withScope claims) {
+	t.Helper()
+	metadata := base + "/.well-known/oauth-protected-resource/mcp"
+	call := `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get-forecast","arguments":{"city":"Paris"}}}`
+	list := `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`
+
+	t.Run("without the scope", func(t *testing.T) {
+		name, value := sec.credentials(t, base, claims{"sub": "e2e-user", "scope": "tool:user"})
+		id := openSession(t, base, name, value)
+		resp, body := rawMCP(t, base, name, value, id, list)
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, "get-forecast") || !strings.Contains(body, "hello_world") {
+			t.Errorf("tools/list for a caller without weather:read should list hello_world but not get-forecast: %d %s", resp.StatusCode, body)
+		}
+		resp, body = rawMCP(t, base, name, value, id, call)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("tools/call get-forecast without weather:read: status %d, want 403: %s", resp.StatusCode, body)
+		}
+		want := `Bearer error="insufficient_scope", scope="weather:read", resource_metadata="` + metadata + `"`
+		if got := resp.Header.Get("WWW-Authenticate"); got != want {
+			t.Errorf("WWW-Authenticate = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("with the scope", func(t *testing.T) {
+		name, value := sec.credentials(t, base, withScope)
+		id := openSession(t, base, name, value)
+		resp, body := rawMCP(t, base, name, value, id, list)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "get-forecast") {
+			t.Errorf("tools/list for a caller with weather:read lacks get-forecast: %d %s", resp.StatusCode, body)
+		}
+		resp, body = rawMCP(t, base, name, value, id, call)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "city=Paris") || strings.Contains(body, `"isError":true`) {
+			t.Errorf("tools/call get-forecast with weather:read: %d %s", resp.StatusCode, body)
+		}
+	})
+
+	t.Run("announced in the 401 challenge", func(t *testing.T) {
+		// default_scopes is empty: the challenge names every scope a tool
+		// needs, the ones declared in code included.
+		resp, body := rawMCP(t, base, "", "", "", initializeBody)
+		if got := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(got, "weather:read") {
+			t.Errorf("no credentials: %d, WWW-Authenticate %q, want 401 announcing weather:read: %s", resp.StatusCode, got, body)
+		}
+	})
 }
 
 // checkAdded lists the items addAll added and uses each once.

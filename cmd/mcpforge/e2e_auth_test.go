@@ -4,9 +4,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/pem"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -294,6 +294,30 @@ func checkAuth(t *testing.T, bin string, sec *security, transport string) {
 		}
 		if strings.Contains(body, "e2e@example.com") {
 			t.Errorf("whoami exposed the email claim, which exposed_claims does not list: %s", body)
+		}
+		// The access log has one JSON line for the call, naming the subject,
+		// the MCP method, the tool and the request id it echoed.
+		reqID := resp.Header.Get("X-Request-Id")
+		found := false
+		// The line is written once the handler returns, just after the response.
+		for deadline := time.Now().Add(3 * time.Second); !strings.Contains(p.stderr.String(), reqID) && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		for _, line := range strings.Split(p.stderr.String(), "\n") {
+			var entry map[string]any
+			if json.Unmarshal([]byte(line), &entry) != nil || entry["msg"] != "http request" || entry["request_id"] != reqID {
+				continue
+			}
+			found = true
+			if entry["subject"] != "e2e-user" || entry["mcp_method"] != "tools/call" || entry["tool"] != "whoami" || entry["status"] != float64(200) {
+				t.Errorf("access log entry = %v", entry)
+			}
+		}
+		if reqID == "" || !found {
+			t.Errorf("no JSON access log line for request id %q", reqID)
+		}
+		if strings.Contains(p.stderr.String(), raw) {
+			t.Errorf("the raw credentials appear in the server log")
 		}
 	})
 

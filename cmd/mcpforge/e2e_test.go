@@ -73,7 +73,7 @@ func TestEndToEnd(t *testing.T) {
 	// The post-generation `go mod tidy` must work from the module cache alone
 	// once it holds the pinned versions: put them there (tidy also reads the
 	// modules the tests of dependencies import), then cut the proxy off.
-	goCmd(t, filepath.Join("..", ".."), "mod", "download", "all")
+	primeModuleCache(t)
 	t.Setenv("GOPROXY", "off")
 	for _, path := range variantFiles(t) {
 		variant := strings.TrimSuffix(filepath.Base(path), ".toml")
@@ -110,6 +110,25 @@ func TestEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// primeModuleCache downloads every module of mcpforge's module graph into the
+// module cache, with a scratch copy of go.mod and go.sum so that the
+// checksums the download adds never touch the repository's own files.
+func primeModuleCache(t *testing.T) {
+	t.Helper()
+	root := filepath.Join("..", "..")
+	scratch := t.TempDir()
+	for _, f := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(scratch, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	goCmd(t, root, "mod", "download", "-modfile="+filepath.Join(scratch, "go.mod"), "all")
 }
 
 // checkInspectorFor runs the MCP Inspector CLI against a variant: over stdio

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpforge/mcpforge/runtime/config"
 )
 
 // HeaderRequestID carries the request id: a client may send one, and every
@@ -167,7 +169,7 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 // object on one line.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	al := s.cfg.Middleware.AccessLog
-	headers := newHeaderFilter(al.RedactHeaders, al.ExcludeHeaders)
+	headers := newHeaderFilter(slices.Concat(al.RedactHeaders, credentialHeaders(s.cfg.Middleware.JWT)), al.ExcludeHeaders)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		st := &requestState{requestID: incomingRequestID(r.Header)}
@@ -241,6 +243,23 @@ func milliseconds(d time.Duration) float64 {
 // Names are matched case-insensitively.
 type headerFilter struct {
 	redact, exclude map[string]bool // by lower-case name
+}
+
+// credentialHeaders are the headers that carry credentials under the auth
+// configuration: with jwt-external, the forwarded claims (a token's worth)
+// and the proxy's shared secret. They are redacted whatever redact_headers
+// says.
+func credentialHeaders(a config.Auth) []string {
+	if a.Strategy != config.StrategyJWTExternal {
+		return nil
+	}
+	var out []string
+	for _, h := range []string{a.External.Header, a.External.SharedSecretHeader} {
+		if h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 func newHeaderFilter(redact, exclude []string) headerFilter {
