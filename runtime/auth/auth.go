@@ -367,6 +367,32 @@ func (a *Authenticator) fromTrustedProxy(r *http.Request) bool {
 // validateToken validates a bearer token with the jwt-local rules and
 // returns its claims.
 func (a *Authenticator) validateToken(ctx context.Context, tok string) (map[string]any, error) {
+	if len(tok) > MaxTokenBytes {
+		return nil, errTooLarge
+	}
+	digest := sha256.Sum256([]byte(tok))
+	t := a.verified.get(digest, a.jwks.current())
+	if t == nil {
+		var err error
+		if t, err = a.checkToken(ctx, tok); err != nil {
+			return nil, err
+		}
+	}
+	if iss, _ := t.claims["iss"].(string); iss == "" || iss != a.issuer {
+		return nil, errIssuer
+	}
+	if !audienceContains(t.claims, a.audience) {
+		return nil, errAudience
+	}
+	if err := checkTimes(t.claims, a.now(), a.leeway); err != nil {
+		return nil, err
+	}
+	return t.claims, nil
+}
+
+// checkToken parses a token, checks its header and its signature, and
+// remembers it as verified.
+func (a *Authenticator) checkToken(ctx context.Context, tok string) (*compactToken, error) {
 	t, err := parseCompact(tok)
 	if err != nil {
 		return nil, err
@@ -383,25 +409,12 @@ func (a *Authenticator) validateToken(ctx context.Context, tok string) (map[stri
 	}
 	// jku, x5u, jwk and x5c headers are never looked at: keys come from the
 	// configured JWKS only.
-	keys := a.jwks.current()
-	digest := sha256.Sum256([]byte(tok))
-	if !a.verified.has(digest, keys) {
-		used, err := a.verifySignature(ctx, t)
-		if err != nil {
-			return nil, err
-		}
-		a.verified.add(digest, used)
-	}
-	if iss, _ := t.claims["iss"].(string); iss == "" || iss != a.issuer {
-		return nil, errIssuer
-	}
-	if !audienceContains(t.claims, a.audience) {
-		return nil, errAudience
-	}
-	if err := checkTimes(t.claims, a.now(), a.leeway); err != nil {
+	used, err := a.verifySignature(ctx, t)
+	if err != nil {
 		return nil, err
 	}
-	return t.claims, nil
+	a.verified.add(sha256.Sum256([]byte(tok)), used, t)
+	return t, nil
 }
 
 // verifySignature finds the keys that may have signed t (refreshing the

@@ -75,7 +75,9 @@ func newIdentity(claims map[string]any, exposeAll bool, exposed map[string]bool)
 	id.Scopes = scopesOf(claims)
 	for k, v := range claims {
 		if exposeAll || exposed[k] || slices.Contains(alwaysExposed, k) {
-			id.Claims[k] = v
+			// A copy: tool code may change its identity, never the claims
+			// of a token other requests are validated against.
+			id.Claims[k] = copyClaim(v)
 		}
 	}
 	return id
@@ -106,4 +108,24 @@ func scopesOf(claims map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// copyClaim deep-copies a JSON value (objects and arrays; other values are
+// immutable).
+func copyClaim(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[k] = copyClaim(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(v))
+		for i, e := range v {
+			s[i] = copyClaim(e)
+		}
+		return s
+	}
+	return v
 }

@@ -388,7 +388,7 @@ func TestVerifiedCache(t *testing.T) {
 	small := newVerifiedCache(8)
 	keys := &keySet{}
 	for i := range 100 {
-		small.add([32]byte{byte(i)}, keys)
+		small.add([32]byte{byte(i)}, keys, &compactToken{})
 	}
 	if len(small.m) != 8 {
 		t.Fatalf("cache holds %d entries, want 8", len(small.m))

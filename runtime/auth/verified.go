@@ -10,37 +10,47 @@ import (
 const verifiedCacheSize = 4096
 
 // verifiedCache remembers which tokens had a valid signature under which
-// key set, so a client repeating its token (every MCP request does) costs
-// a SHA-256 instead of a public-key operation. Only the signature is
-// cached: header, issuer, audience and times are checked on every request.
-// An entry is keyed by the SHA-256 of the exact token bytes and holds the
-// key set that verified it; once the JWKS is refreshed (a new key set), the
-// entry no longer matches, so a key removed from the JWKS stops working at
-// once.
+// key set, and their parsed form, so a client repeating its token (every MCP
+// request does) costs a SHA-256 instead of a public-key operation and two
+// JSON decodes. Issuer, audience and times are still checked on every
+// request, against the cached claims. An entry is keyed by the SHA-256 of
+// the exact token bytes and holds the key set that verified it; once the
+// JWKS is refreshed (a new key set), the entry no longer matches, so a key
+// removed from the JWKS stops working at once. Cached tokens are never
+// modified.
 type verifiedCache struct {
 	mu  sync.Mutex
 	max int
-	m   map[[32]byte]*keySet
+	m   map[[32]byte]verifiedEntry
+}
+
+type verifiedEntry struct {
+	keys  *keySet
+	token *compactToken
 }
 
 func newVerifiedCache(max int) *verifiedCache {
-	return &verifiedCache{max: max, m: make(map[[32]byte]*keySet, max)}
+	return &verifiedCache{max: max, m: make(map[[32]byte]verifiedEntry, max)}
 }
 
 // A nil *verifiedCache caches nothing.
 
-// has reports whether the token with digest was verified under keys.
-func (c *verifiedCache) has(digest [32]byte, keys *keySet) bool {
+// get returns the parsed token with digest if it was verified under keys,
+// else nil.
+func (c *verifiedCache) get(digest [32]byte, keys *keySet) *compactToken {
 	if c == nil || keys == nil {
-		return false
+		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.m[digest] == keys
+	if e, ok := c.m[digest]; ok && e.keys == keys {
+		return e.token
+	}
+	return nil
 }
 
-// add records that the token with digest was verified under keys.
-func (c *verifiedCache) add(digest [32]byte, keys *keySet) {
+// add records that the token t with digest was verified under keys.
+func (c *verifiedCache) add(digest [32]byte, keys *keySet, t *compactToken) {
 	if c == nil {
 		return
 	}
@@ -52,5 +62,5 @@ func (c *verifiedCache) add(digest [32]byte, keys *keySet) {
 			break
 		}
 	}
-	c.m[digest] = keys
+	c.m[digest] = verifiedEntry{keys: keys, token: t}
 }
