@@ -213,6 +213,7 @@ func TestAddEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: generates, builds, tests and runs every variant")
 	}
+	primeModuleCache(t)
 	t.Setenv("GOPROXY", "off") // go mod tidy must work from the module cache
 	for _, path := range variantFiles(t) {
 		variant := strings.TrimSuffix(filepath.Base(path), ".toml")
