@@ -22,6 +22,7 @@ const (
 	KeyTrustedProxies = "trusted_proxies"
 	KeyOAuth          = "oauth"
 	KeyDeploy         = "deploy"
+	KeyLicense        = "license"
 )
 
 // Transports a generated server can serve.
@@ -46,6 +47,19 @@ const (
 	DeployRelease = "release" // goreleaser.yaml
 )
 
+// Licenses a generated repository can carry in its LICENSE file.
+const (
+	LicenseApache = "apache-2.0" // the Apache License 2.0
+	LicenseMIT    = "mit"        // the MIT License
+	LicenseNone   = "none"       // no LICENSE file: the owner decides later
+)
+
+// DefaultLicense is the license when none is chosen: no license at all,
+// because licensing someone's code is a decision only its owner can make,
+// and because it keeps the repositories of records written before the
+// license answer existed byte-for-byte reproducible.
+const DefaultLicense = LicenseNone
+
 // Placeholders used as defaults for jwt-local: visible, obviously fake values
 // that the owner must replace, because no default issuer can be right.
 const (
@@ -62,6 +76,7 @@ var (
 	knownTransports = []string{TransportStdio, TransportHTTP, TransportSSE}
 	knownAuth       = []string{AuthNone, AuthJWTLocal, AuthJWTExternal}
 	knownDeploy     = []string{DeployDocker, DeployHelm, DeployCI, DeployRelease}
+	knownLicenses   = []string{LicenseApache, LicenseMIT, LicenseNone}
 
 	defaultTransports     = []string{TransportStdio, TransportHTTP}
 	defaultTrustedProxies = []string{"127.0.0.1/32", "::1/128"}
@@ -75,6 +90,9 @@ func KnownAuth() []string { return slices.Clone(knownAuth) }
 
 // KnownDeploy returns every deployment artifact kind in canonical order.
 func KnownDeploy() []string { return slices.Clone(knownDeploy) }
+
+// KnownLicenses returns every license answer, "none" last.
+func KnownLicenses() []string { return slices.Clone(knownLicenses) }
 
 // Answers are the options of one generated repository. Every input path (flags,
 // answers file, wizard) fills the same type, and [Answers.Validate] checks it
@@ -112,6 +130,9 @@ type Answers struct {
 	OAuth *bool `toml:"oauth"`
 	// Deploy is a subset of docker, helm, ci, release.
 	Deploy []string `toml:"deploy"`
+	// License is the license of the generated repository: apache-2.0, mit
+	// or none (no LICENSE file).
+	License string `toml:"license"`
 
 	// given marks fields given explicitly, one bit per entry of fieldDefs.
 	given uint32
@@ -224,6 +245,12 @@ var fieldDefs = []fieldDef{
 		copy:   func(d, s *Answers) { d.Deploy = slices.Clone(s.Deploy) },
 		decode: func(a *Answers, v any) error { return decodeStrings(&a.Deploy, v) },
 	},
+	{
+		Field:  Field{KeyLicense, "license", "license of the new repository: apache-2.0, mit or none"},
+		isZero: func(a *Answers) bool { return a.License == "" },
+		copy:   func(d, s *Answers) { d.License = s.License },
+		decode: func(a *Answers, v any) error { return decodeString(&a.License, v) },
+	},
 }
 
 // Fields returns every answer in the order the wizard asks them and the
@@ -299,8 +326,9 @@ func Defaults(name string) Answers {
 }
 
 // WithDefaults returns the answers with every answer that was not given set
-// to its default, and every list put in canonical form (see
-// [CanonicalTransports], [CanonicalDeploy], [CanonicalCIDRs]). The defaults
+// to its default, every list put in canonical form (see
+// [CanonicalTransports], [CanonicalDeploy], [CanonicalCIDRs]) and the auth
+// strategy, proxy header and license trimmed and lower-cased. The defaults
 // of the auth answers depend on the chosen strategy: the jwt-local answers
 // are defaulted only with jwt-local, the jwt-external ones only with
 // jwt-external. A description that is empty, given or not, becomes the
@@ -355,6 +383,10 @@ func (a Answers) WithDefaults() Answers {
 		}
 	}
 	out.Deploy = CanonicalDeploy(out.Deploy)
+	out.License = strings.ToLower(strings.TrimSpace(out.License))
+	if out.License == "" {
+		out.License = DefaultLicense
+	}
 	return out
 }
 
@@ -471,6 +503,7 @@ func (a Answers) Validate() error {
 		add(KeyTrustedProxies, ValidateCIDRs(a.TrustedProxies))
 	}
 	add(KeyDeploy, ValidateDeploy(a.Deploy))
+	add(KeyLicense, ValidateLicense(a.License))
 	if len(a.Transports) > 0 && !hasNetworkTransport(a.Transports) {
 		if a.Auth != "" && a.Auth != AuthNone {
 			add(KeyAuth, fmt.Errorf("%s authenticates HTTP requests, but the transports are only stdio; add --transport http or choose auth none", a.Auth))

@@ -31,16 +31,20 @@ audience = ""
 jwks_uri = "https://id.example.com/realms/x/certs"
 oauth = false
 deploy = []
+license = "MIT"
 `)
 	a, err := LoadAnswers(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.Name != "weather" || a.Module != "example.com/weather" || !slices.Equal(a.Transports, []string{"http", "sse"}) ||
-		a.Auth != "jwt-local" || a.OAuth == nil || *a.OAuth || a.Deploy == nil || len(a.Deploy) != 0 {
+		a.Auth != "jwt-local" || a.OAuth == nil || *a.OAuth || a.Deploy == nil || len(a.Deploy) != 0 || a.License != "MIT" {
 		t.Errorf("LoadAnswers = %+v", a)
 	}
-	for _, k := range []string{"description", "audience", "deploy", "oauth"} {
+	if got := a.WithDefaults().License; got != LicenseMIT {
+		t.Errorf("license from the file = %q after defaults, want %q", got, LicenseMIT)
+	}
+	for _, k := range []string{"description", "audience", "deploy", "oauth", "license"} {
 		if !a.Given(k) {
 			t.Errorf("%s is in the file (empty or false) but not given", k)
 		}
@@ -67,6 +71,8 @@ func TestLoadAnswersErrors(t *testing.T) {
 		{"wrong element type", "deploy = [\"docker\", 3]\n", "deploy must be an array of strings, but holds an integer", 1, "deploy"},
 		{"wrong type bool", "oauth = \"yes\"\n", "oauth must be true or false, not a string", 1, "oauth"},
 		{"wrong type name", "name = 42\n", "name must be a string, not an integer", 1, "name"},
+		{"wrong type license", "name = \"w\"\nlicense = [\"mit\"]\n", "license must be a string, not an array", 2, "license"},
+		{"misspelt license", "licence = \"mit\"\n", `unknown key "licence"; did you mean "license"?`, 1, "licence"},
 		{"record not a table", "name = \"w\"\nrecord = 1\n", `"record" must be a table`, 2, "record"},
 		{"quoted unknown key", "\"na me\" = 1\n", `unknown key "na me"`, 1, "na me"},
 	}

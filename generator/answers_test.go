@@ -19,6 +19,7 @@ func TestDefaults(t *testing.T) {
 		Transports:  []string{"stdio", "http"},
 		Auth:        "none",
 		Deploy:      []string{"docker", "helm", "ci", "release"},
+		License:     "none",
 	}
 	a.given = 0
 	if !reflect.DeepEqual(a, want) {
@@ -77,6 +78,7 @@ func TestWithDefaultsCanonicalises(t *testing.T) {
 		Auth:           "JWT-External",
 		ProxyHeader:    "X-JWT-Payload",
 		TrustedProxies: []string{"::1", "10.0.0.0/8", "10.0.0.0/8", "127.0.0.1"},
+		License:        " Apache-2.0 ",
 	}.WithDefaults()
 	if a.Name != "weather" {
 		t.Errorf("name %q not trimmed", a.Name)
@@ -89,6 +91,12 @@ func TestWithDefaultsCanonicalises(t *testing.T) {
 	}
 	if a.Auth != "jwt-external" || a.ProxyHeader != "x-jwt-payload" {
 		t.Errorf("auth %q proxy header %q not lower-cased", a.Auth, a.ProxyHeader)
+	}
+	if a.License != "apache-2.0" {
+		t.Errorf("license %q not trimmed and lower-cased", a.License)
+	}
+	if err := (Answers{Name: "w", License: "MIT"}).WithDefaults().Validate(); err != nil {
+		t.Errorf("license MIT from a flag or file does not validate: %v", err)
 	}
 	if want := []string{"10.0.0.0/8", "127.0.0.1/32", "::1/128"}; !slices.Equal(a.TrustedProxies, want) {
 		t.Errorf("trusted proxies = %v, want %v", a.TrustedProxies, want)
@@ -117,7 +125,7 @@ func TestDeployEmptyIsNotDefault(t *testing.T) {
 }
 
 func TestMergePrecedence(t *testing.T) {
-	file := Answers{Name: "from-file", Module: "example.com/file", Transports: []string{"sse"}, Description: "file"}
+	file := Answers{Name: "from-file", Module: "example.com/file", Transports: []string{"sse"}, Description: "file", License: "mit"}
 	file.MarkGiven(KeyAudience) // given as "" in the file
 	var flags Answers
 	flags.Module = "example.com/flag"
@@ -127,6 +135,16 @@ func TestMergePrecedence(t *testing.T) {
 	m := Merge(file, flags)
 	if m.Module != "example.com/flag" {
 		t.Errorf("flag did not win over file: module %q", m.Module)
+	}
+	if m.License != "mit" || !m.Given(KeyLicense) {
+		t.Errorf("license from the file lost: %q given=%v", m.License, m.Given(KeyLicense))
+	}
+	flags.License = "apache-2.0"
+	if got := Merge(file, flags).License; got != "apache-2.0" {
+		t.Errorf("license flag did not win over the file: %q", got)
+	}
+	if got := Merge(Answers{}, Answers{Name: "w"}).WithDefaults().License; got != DefaultLicense {
+		t.Errorf("license given nowhere = %q, want the default %q", got, DefaultLicense)
 	}
 	if m.Name != "from-file" || m.Description != "file" || !slices.Equal(m.Transports, []string{"sse"}) {
 		t.Errorf("file answers lost: %+v", m)
@@ -155,11 +173,11 @@ func TestMissing(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := keys(Answers{}.Missing()), []string{"name", "module", "description", "transports", "auth", "deploy"}; !slices.Equal(got, want) {
+	if got, want := keys(Answers{}.Missing()), []string{"name", "module", "description", "transports", "auth", "deploy", "license"}; !slices.Equal(got, want) {
 		t.Errorf("missing of nothing = %v, want %v", got, want)
 	}
 	a := Answers{Name: "w", Module: "example.com/w", Auth: "jwt-local", Issuer: "https://id.example.com"}
-	if got, want := keys(a.Missing()), []string{"description", "transports", "audience", "jwks_uri", "oauth", "deploy"}; !slices.Equal(got, want) {
+	if got, want := keys(a.Missing()), []string{"description", "transports", "audience", "jwks_uri", "oauth", "deploy", "license"}; !slices.Equal(got, want) {
 		t.Errorf("missing = %v, want %v", got, want)
 	}
 	a = Answers{Auth: "jwt-external"}
@@ -180,6 +198,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		Issuer:     "https://id.example.com", // only for jwt-local
 		OAuth:      boolPtr(true),            // only for jwt-local
 		Deploy:     []string{"docker", "ftp"},
+		License:    "GPL-3.0",
 	}.WithDefaults()
 	err := a.Validate()
 	var ve *ValidationError
@@ -190,12 +209,15 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	for _, p := range ve.Problems {
 		got = append(got, p.Key)
 	}
-	want := []string{"name", "module", "transports", "issuer", "oauth", "deploy"}
+	want := []string{"name", "module", "transports", "issuer", "oauth", "deploy", "license"}
 	if !slices.Equal(got, want) {
 		t.Errorf("problems for keys %v, want %v\n%v", got, want, err)
 	}
 	if !IsUsage(err) {
 		t.Error("a validation error is not a usage error")
+	}
+	if !strings.Contains(err.Error(), `license: unknown license "gpl-3.0"; choose from apache-2.0, mit, none`) {
+		t.Errorf("message does not explain the unknown license: %v", err)
 	}
 	if !strings.Contains(err.Error(), "issuer: is used only with auth jwt-local") {
 		t.Errorf("message does not explain the misplaced issuer: %v", err)

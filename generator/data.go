@@ -72,6 +72,10 @@ type Data struct {
 	// Deploy is the subset of docker, helm, ci, release, in that order; see
 	// also the method HasDeploy.
 	Deploy []string
+	// License is the license answer: "apache-2.0", "mit" or "none" (no
+	// LICENSE file); LicenseSPDX is its SPDX identifier ("Apache-2.0",
+	// "MIT"), "" for none.
+	License, LicenseSPDX string
 	// Runtime lists the runtime packages the variant includes, each copied to
 	// internal/<pkg>, e.g. ["config", "httpserver"].
 	Runtime []string
@@ -103,6 +107,8 @@ func newData(a Answers, version string) (Data, error) {
 		HasAuth:          a.Auth != AuthNone,
 		OAuth:            a.OAuthEnabled(),
 		Deploy:           slices.Clone(a.Deploy),
+		License:          a.License,
+		LicenseSPDX:      licenseSPDX[a.License],
 	}
 	d.HasNetwork = d.HasHTTP || d.HasSSE
 	switch a.Auth {
@@ -130,6 +136,12 @@ func newData(a Answers, version string) (Data, error) {
 	d.Requires = reqs
 	d.GoSum = goSum
 	return d, nil
+}
+
+// licenseSPDX maps the license answers to their SPDX identifiers.
+var licenseSPDX = map[string]string{
+	LicenseApache: "Apache-2.0",
+	LicenseMIT:    "MIT",
 }
 
 // EnvPrefix returns the environment variable prefix of a server name:

@@ -26,6 +26,7 @@ var fileRules = []fileRule{
 	{".github", deploys(DeployCI)},
 	{"goreleaser.yaml", deploys(DeployRelease)},
 	{".goreleaser.yaml", deploys(DeployRelease)},
+	{"LICENSE", func(d Data) bool { return d.License != LicenseNone }},
 }
 
 func deploys(kind string) func(Data) bool {

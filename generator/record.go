@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -63,6 +64,10 @@ func (r Record) Encode() []byte {
 			v, _ = tomlValue(nonNil(a.Deploy))
 		case KeyOAuth:
 			v, _ = tomlValue(a.OAuthEnabled())
+		case KeyLicense:
+			// A record written before the license answer existed has none;
+			// refreshing it must not turn that into license = "".
+			v = quote(cmp.Or(a.License, DefaultLicense))
 		default:
 			v = quote(stringField(a, d.Key))
 		}
@@ -102,6 +107,8 @@ func stringField(a Answers, key string) string {
 		return a.JWKSURI
 	case KeyProxyHeader:
 		return a.ProxyHeader
+	case KeyLicense:
+		return a.License
 	}
 	panic("generator: no string answer " + key)
 }

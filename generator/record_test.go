@@ -29,6 +29,30 @@ func TestRecordEncodeDeterministic(t *testing.T) {
 	}
 }
 
+// TestRecordWithoutLicense: a record written before the license answer
+// existed reads as license none (no LICENSE file, as then), and re-encoding
+// it, as add and the post steps do, writes that default explicitly.
+func TestRecordWithoutLicense(t *testing.T) {
+	p := writeTemp(t, RecordFile, "name = \"w\"\ntransports = [\"stdio\"]\ndeploy = []\n\n[record]\nmcpforge_version = \"v0.1.0\"\n\n[record.files]\n")
+	rec, err := ReadRecord(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Answers.Given(KeyLicense) || rec.Answers.WithDefaults().License != LicenseNone {
+		t.Errorf("old record: license %q given=%v, want the default none", rec.Answers.License, rec.Answers.Given(KeyLicense))
+	}
+	if enc := string(rec.Encode()); !strings.Contains(enc, "\nlicense = \"none\"\n") {
+		t.Errorf("re-encoded old record lacks license = \"none\":\n%s", enc)
+	}
+	set, err := Render(rec.Answers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := set.Get("LICENSE"); ok {
+		t.Error("an old record without license renders a LICENSE")
+	}
+}
+
 func TestReadRecordErrors(t *testing.T) {
 	for _, c := range []struct{ content, want string }{
 		{"name = \"w\"\n", "has no [record] table"},

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"go/format"
 	"go/parser"
@@ -199,6 +200,10 @@ func TestRenderInclusionRules(t *testing.T) {
 	none := renderFake(t, Answers{Name: "w", Deploy: []string{}}, fakeTemplates(), fakeRuntime())
 	if slices.Contains(none.Paths(), ".github/workflows/ci.yml") {
 		t.Error(".github included with deploy = []")
+	}
+	// LICENSE is left out exactly for license none.
+	if includeTemplate("LICENSE", Data{License: LicenseNone}) || !includeTemplate("LICENSE", Data{License: LicenseMIT}) {
+		t.Error("LICENSE is not included exactly when a license is chosen")
 	}
 	// Segment-wise matching: "chart" must not swallow "charts.md".
 	if !includeTemplate("charts.md", Data{}) || includeTemplate("chart/x", Data{}) {
@@ -477,6 +482,113 @@ func TestRenderReal(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRenderLicense renders the real templates with each license: the
+// LICENSE file carries the chosen text with the server named as the
+// copyright holder and no year (renders stay reproducible), the README
+// points at it, the release archives ship it, and license none leaves all
+// of that out. The record reproduces the choice.
+func TestRenderLicense(t *testing.T) {
+	firstLine := func(s string) string {
+		for _, l := range strings.Split(s, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				return l
+			}
+		}
+		return ""
+	}
+	for _, c := range []struct {
+		license   string // as given, before canonicalisation
+		first     string // first non-blank line of LICENSE; "" for no file
+		copyright string
+		readme    string
+	}{
+		{"apache-2.0", "Apache License", "   Copyright The lic Authors\n", "## License\n\nApache-2.0; see [LICENSE](LICENSE).\n"},
+		{"MIT", "MIT License", "\nCopyright (c) The lic Authors\n", "## License\n\nMIT; see [LICENSE](LICENSE).\n"},
+		{"none", "", "", ""},
+		{"", "", "", ""}, // the default
+	} {
+		t.Run(cmp.Or(c.license, "default"), func(t *testing.T) {
+			a := Answers{Name: "lic", Transports: []string{TransportHTTP}, License: c.license}
+			set, err := Render(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lic, has := set.Get("LICENSE")
+			readme := content(t, set, "README.md")
+			release := content(t, set, "goreleaser.yaml")
+			if c.first == "" {
+				if has {
+					t.Errorf("LICENSE written for license %q:\n%s", c.license, lic.Data)
+				}
+				if strings.Contains(readme, "## License") || strings.Contains(readme, "LICENSE") {
+					t.Errorf("README mentions a license for license %q", c.license)
+				}
+				if strings.Contains(release, "LICENSE") {
+					t.Error("goreleaser.yaml ships a LICENSE that does not exist")
+				}
+			} else {
+				if !has {
+					t.Fatalf("no LICENSE for license %q", c.license)
+				}
+				text := string(lic.Data)
+				if got := firstLine(text); got != c.first {
+					t.Errorf("LICENSE starts with %q, want %q", got, c.first)
+				}
+				if !strings.Contains(text, c.copyright) {
+					t.Errorf("LICENSE lacks the copyright line %q", c.copyright)
+				}
+				if strings.Contains(text, "{{") || strings.Contains(text, "[yyyy]") || strings.Contains(text, "mcpforge") || strings.Contains(text, "Copyright 20") || strings.Contains(text, "(c) 20") {
+					t.Errorf("LICENSE holds a placeholder, a year or mcpforge's own name:\n%s", text)
+				}
+				if !strings.HasSuffix(text, ".\n") || strings.HasSuffix(text, "\n\n") {
+					t.Errorf("LICENSE does not end with exactly one newline: %q", text[max(0, len(text)-40):])
+				}
+				if !strings.HasSuffix(readme, "\n\n"+c.readme) {
+					t.Errorf("README does not end with the license line %q:\n%s", c.readme, readme[max(0, len(readme)-200):])
+				}
+				if !strings.Contains(release, "      - LICENSE\n") {
+					t.Error("goreleaser.yaml does not ship LICENSE in the archives")
+				}
+			}
+			want := cmp.Or(strings.ToLower(c.license), DefaultLicense)
+			rec := content(t, set, RecordFile)
+			if !strings.Contains(rec, "\nlicense = "+strconv.Quote(want)+"\n") {
+				t.Errorf("record lacks license = %q:\n%s", want, rec)
+			}
+			again, err := LoadAnswers(writeTemp(t, RecordFile, rec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			set2, err := Render(again)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.EqualFunc(set.Files(), set2.Files(), func(x, y File) bool { return x.Path == y.Path && bytes.Equal(x.Data, y.Data) }) {
+				t.Error("rendering from the record gives other files")
+			}
+		})
+	}
+	// The Apache text is the one mcpforge itself is under, byte for byte,
+	// but for the copyright line.
+	own, err := os.ReadFile("../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := Render(Answers{Name: "lic", License: LicenseApache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(own), "\n")
+	i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "Copyright 2") })
+	if i < 0 {
+		t.Fatal("mcpforge's LICENSE has no copyright line")
+	}
+	lines[i] = "   Copyright The lic Authors"
+	if got := content(t, set, "LICENSE"); got != strings.Join(lines, "\n") {
+		t.Errorf("the Apache-2.0 LICENSE differs from mcpforge's own beyond the copyright line")
 	}
 }
 

@@ -142,6 +142,15 @@ func ValidateAuth(s string) error {
 	return nil
 }
 
+// ValidateLicense checks a license answer: apache-2.0, mit or none, in
+// lower case (WithDefaults lower-cases what flags and files give).
+func ValidateLicense(s string) error {
+	if !slices.Contains(knownLicenses, s) {
+		return fmt.Errorf("unknown license %q; choose from %s", s, strings.Join(knownLicenses, ", "))
+	}
+	return nil
+}
+
 // ValidateURL checks an absolute URL of an identity provider endpoint: https,
 // or http only for a loopback host (a provider on the developer's machine);
 // a host; no user info and no fragment.

@@ -127,6 +127,19 @@ func TestValidateAuth(t *testing.T) {
 	})
 }
 
+func TestValidateLicense(t *testing.T) {
+	check(t, "ValidateLicense", ValidateLicense, []strCase{
+		{"apache-2.0", ""},
+		{"mit", ""},
+		{"none", ""},
+		{"", `unknown license ""; choose from apache-2.0, mit, none`},
+		{"gpl-3.0", `unknown license "gpl-3.0"; choose from apache-2.0, mit, none`},
+		{"apache", `unknown license "apache"`},
+		{"MIT", "unknown license"}, // canonicalisation lower-cases before this
+		{" mit", "unknown license"},
+	})
+}
+
 func TestValidateURL(t *testing.T) {
 	check(t, "ValidateURL", ValidateURL, []strCase{
 		{"https://auth.example.com/realms/demo", ""},

@@ -57,6 +57,7 @@ const (
 	flagOAuth        = "oauth"
 	flagNoOAuth      = "no-oauth"
 	flagDeploy       = "deploy"
+	flagLicense      = "license"
 )
 
 // stringAnswerFlags and listAnswerFlags map answer flags to answer keys.
@@ -69,6 +70,7 @@ var (
 		flagAudience:    generator.KeyAudience,
 		flagJWKSURI:     generator.KeyJWKSURI,
 		flagProxyHeader: generator.KeyProxyHeader,
+		flagLicense:     generator.KeyLicense,
 	}
 	listAnswerFlags = map[string]string{
 		flagTransport:    generator.KeyTransports,
@@ -86,9 +88,10 @@ func newNewCmd() *cobra.Command {
 
 Answers come from flags, from an answers file (--answers, TOML with the keys
 name, module, description, transports, auth, issuer, audience, jwks_uri,
-proxy_header, trusted_proxies, oauth, deploy), or from the defaults with
---yes. A flag wins over the file; the file wins over the defaults. The
-.mcpforge.toml of a generated repository is itself an answers file.
+proxy_header, trusted_proxies, oauth, deploy, license), or from the
+defaults with --yes. A flag wins over the file; the file wins over the
+defaults. The .mcpforge.toml of a generated repository is itself an answers
+file.
 
 On a terminal without --yes, a wizard asks every answer, pre-filled from the
 flags and the file, and prints the equivalent command line at the end;
@@ -99,7 +102,7 @@ After writing, mcpforge runs go mod tidy (offline when the module cache
 holds the pinned versions) and git init without a commit; --no-tidy and
 --no-git turn them off.`,
 		Example: `  mcpforge new weather --yes
-  mcpforge new weather --module github.com/acme/weather --transport http,sse --yes
+  mcpforge new weather --module github.com/acme/weather --transport http,sse --license apache-2.0 --yes
   mcpforge new weather --auth jwt-local --issuer https://id.acme.com/realms/main --yes
   mcpforge new --answers answers.toml --dir ./out --dry-run`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -124,6 +127,7 @@ holds the pinned versions) and git init without a commit; --no-tidy and
 	f.Bool(flagOAuth, false, "serve OAuth discovery and /login (jwt-local; on by default there)")
 	f.Bool(flagNoOAuth, false, "do not serve OAuth discovery and /login")
 	f.StringSlice(flagDeploy, nil, "deployment artifacts, a `list` of docker, helm, ci, release, or none (default all)")
+	f.String(flagLicense, "", "license `name`: apache-2.0, mit or none (default "+generator.DefaultLicense+": no LICENSE file)")
 	f.StringVar(&o.answersFile, "answers", "", "read answers from a TOML `file`")
 	f.StringVar(&o.dir, "dir", "", "target `directory` (default ./NAME)")
 	f.BoolVarP(&o.yes, "yes", "y", false, "take the defaults for every answer not given; never prompt")
@@ -140,6 +144,7 @@ holds the pinned versions) and git init without a commit; --no-tidy and
 	complete(flagTransport, generator.KnownTransports())
 	complete(flagAuth, generator.KnownAuth())
 	complete(flagDeploy, append(generator.KnownDeploy(), "none"))
+	complete(flagLicense, generator.KnownLicenses())
 	_ = cmd.MarkFlagFilename("answers", "toml")
 	_ = cmd.MarkFlagDirname("dir")
 	return cmd
@@ -280,6 +285,8 @@ func answersFromFlags(f *pflag.FlagSet, args []string) (generator.Answers, error
 			a.JWKSURI = v
 		case generator.KeyProxyHeader:
 			a.ProxyHeader = v
+		case generator.KeyLicense:
+			a.License = v
 		}
 		a.MarkGiven(key)
 	}

@@ -64,6 +64,7 @@ type wizardState struct {
 	ProxyHeader               string
 	TrustedProxies            string // comma-separated, as typed
 	Deploy                    []string
+	License                   string
 	Confirm                   bool
 }
 
@@ -85,10 +86,14 @@ func newWizardState(a generator.Answers) *wizardState {
 		OAuth:       a.OAuth == nil || *a.OAuth,
 		ProxyHeader: a.ProxyHeader,
 		Deploy:      d.Deploy,
+		License:     d.License,
 		Confirm:     true,
 	}
 	if !slices.Contains(generator.KnownAuth(), st.Auth) {
 		st.Auth = generator.AuthNone
+	}
+	if !slices.Contains(generator.KnownLicenses(), st.License) {
+		st.License = generator.DefaultLicense
 	}
 	proxies := a.TrustedProxies
 	if !a.Given(generator.KeyTrustedProxies) {
@@ -129,7 +134,8 @@ func (st *wizardState) answers(base generator.Answers) generator.Answers {
 		a.MarkGiven(generator.KeyProxyHeader, generator.KeyTrustedProxies)
 	}
 	a.Deploy = generator.CanonicalDeploy(append([]string{}, st.Deploy...))
-	a.MarkGiven(generator.KeyName, generator.KeyModule, generator.KeyDescription, generator.KeyTransports, generator.KeyAuth, generator.KeyDeploy)
+	a.License = st.License
+	a.MarkGiven(generator.KeyName, generator.KeyModule, generator.KeyDescription, generator.KeyTransports, generator.KeyAuth, generator.KeyDeploy, generator.KeyLicense)
 	return a
 }
 
@@ -186,6 +192,11 @@ func answerText(a generator.Answers, key string) string {
 		return list(a.TrustedProxies)
 	case generator.KeyDeploy:
 		return list(a.Deploy)
+	case generator.KeyLicense:
+		if a.License == generator.LicenseNone {
+			return "none (no LICENSE file)"
+		}
+		return a.License
 	}
 	return ""
 }
@@ -274,6 +285,11 @@ func (f *form) steps() []step {
 		huh.NewOption("ci: GitHub Actions workflow", generator.DeployCI),
 		huh.NewOption("release: goreleaser configuration", generator.DeployRelease),
 	}
+	licenseOptions := []huh.Option[string]{
+		huh.NewOption("apache-2.0: Apache License 2.0, with a patent grant", generator.LicenseApache),
+		huh.NewOption("mit: MIT License, short and permissive", generator.LicenseMIT),
+		huh.NewOption("none: no LICENSE file; choose one later", generator.LicenseNone),
+	}
 	server := []huh.Field{
 		f.input("Server name", text("lower-case letters, digits and dashes, e.g. weather"), &st.Name, generator.ValidateName),
 		f.input("Go module path", func() string { return "empty for example.com/" + name() }, &st.Module, optional(generator.ValidateModule)),
@@ -349,6 +365,16 @@ func (f *form) steps() []step {
 					Options(deployOptions...).
 					Value(&st.Deploy).
 					Validate(func(l []string) error { return generator.ValidateDeploy(generator.CanonicalDeploy(l)) }),
+			)
+		}},
+		{group: func() *huh.Group {
+			return huh.NewGroup(
+				huh.NewSelect[string]().
+					Title("License").
+					Description("the LICENSE file of the new repository").
+					Options(licenseOptions...).
+					Value(&st.License).
+					Validate(generator.ValidateLicense),
 			)
 		}},
 		{group: func() *huh.Group {
@@ -511,6 +537,8 @@ func equivalentCommand(a generator.Answers, o *newOptions) string {
 			flag(f.Flag, list(a.TrustedProxies, ""))
 		case generator.KeyDeploy:
 			flag(f.Flag, list(a.Deploy, "none"))
+		case generator.KeyLicense:
+			flag(f.Flag, a.License)
 		}
 	}
 	if o.dir != "" {

@@ -118,6 +118,7 @@ func TestWizardAccessible(t *testing.T) {
 		"1", "3", "0",        // transports: stdio off, sse on, done
 		"1",      // auth: none
 		"2", "0", // deploy: helm off, done
+		"2", // license: mit
 		"y", // generate
 	)
 	var out, errOut bytes.Buffer
@@ -131,8 +132,10 @@ func TestWizardAccessible(t *testing.T) {
 		"Go module path (empty for example.com/made-by-wizard):",
 		"transports       http, sse",
 		"deploy           docker, ci, release",
+		"1. apache-2.0: Apache License 2.0",
+		"license          mit",
 		"created " + dir,
-		"The same without the wizard:\n  mcpforge new made-by-wizard --module example.com/made-by-wizard --description 'Made by the wizard' --transport http,sse --auth none --deploy docker,ci,release --dir " + dir + " --no-tidy --no-git --yes\n",
+		"The same without the wizard:\n  mcpforge new made-by-wizard --module example.com/made-by-wizard --description 'Made by the wizard' --transport http,sse --auth none --deploy docker,ci,release --license mit --dir " + dir + " --no-tidy --no-git --yes\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
@@ -144,8 +147,12 @@ func TestWizardAccessible(t *testing.T) {
 	}
 	a := rec.Answers
 	if a.Name != "made-by-wizard" || a.Module != "example.com/made-by-wizard" || a.Description != "Made by the wizard" ||
-		!slices.Equal(a.Transports, []string{"http", "sse"}) || a.Auth != "none" || !slices.Equal(a.Deploy, []string{"docker", "ci", "release"}) {
+		!slices.Equal(a.Transports, []string{"http", "sse"}) || a.Auth != "none" || !slices.Equal(a.Deploy, []string{"docker", "ci", "release"}) ||
+		a.License != "mit" {
 		t.Errorf("recorded answers = %+v", a)
+	}
+	if lic, err := os.ReadFile(filepath.Join(dir, "LICENSE")); err != nil || !strings.HasPrefix(string(lic), "MIT License\n") {
+		t.Errorf("license mit chosen, but LICENSE is %q, %v", lic[:min(len(lic), 40)], err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "chart")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("helm was deselected but chart/ exists: %v", err)
@@ -174,7 +181,7 @@ func TestWizardAccessible(t *testing.T) {
 func TestWizardDeclined(t *testing.T) {
 	fakeTerminal(t)
 	dir := filepath.Join(t.TempDir(), "declined")
-	in := typed("declined", "", "", "0", "1", "0", "n")
+	in := typed("declined", "", "", "0", "1", "0", "", "n")
 	var out, errOut bytes.Buffer
 	code := run([]string{"new", "--accessible", "--dir", dir, "--no-tidy", "--no-git"}, in, &out, &errOut)
 	if code != exitFailure || !strings.Contains(errOut.String(), "not confirmed; nothing was written") {
@@ -256,6 +263,7 @@ func TestWizardAuthAnswers(t *testing.T) {
 		"",                                // JWKS: placeholder
 		"n",                               // no OAuth
 		"0",                               // deploy as it is
+		"",                                // license: the pre-filled default
 		"y",
 	)})
 	if err != nil {
@@ -269,7 +277,8 @@ func TestWizardAuthAnswers(t *testing.T) {
 	}
 	if a.Name != "pre" || a.Module != "example.com/acme/pre" || a.Auth != generator.AuthJWTLocal ||
 		a.Issuer != "https://id.example.com/realms/x" || a.Audience != "api://pre" || a.JWKSURI != "" ||
-		a.OAuth == nil || *a.OAuth || !slices.Equal(a.Transports, []string{"stdio", "http"}) || len(a.Deploy) != 4 {
+		a.OAuth == nil || *a.OAuth || !slices.Equal(a.Transports, []string{"stdio", "http"}) || len(a.Deploy) != 4 ||
+		a.License != generator.DefaultLicense || !a.Given(generator.KeyLicense) {
 		t.Errorf("answers = %+v", a)
 	}
 	if m := a.Missing(); len(m) != 0 {
@@ -286,7 +295,7 @@ func TestWizardAuthAnswers(t *testing.T) {
 		"X-Claims",                   // header
 		"10.0.0.0/8, 192.168.1.1/24", // refused: host bits
 		"10.0.0.0/8, 192.168.1.1",
-		"0", "y",
+		"0", "", "y",
 	)})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
@@ -331,6 +340,8 @@ func TestEquivalentCommand(t *testing.T) {
 		{Name: "local", Description: "It's \"quoted\"; $HOME", Auth: generator.AuthJWTLocal, Audience: "", OAuth: &off, Deploy: []string{}},
 		{Name: "local-on", Auth: generator.AuthJWTLocal, Issuer: "https://id.example.com", Audience: "api://x"},
 		{Name: "external", Auth: generator.AuthJWTExternal, ProxyHeader: "x-claims", TrustedProxies: []string{}, Transports: []string{"sse"}},
+		{Name: "licensed", License: "MIT"},
+		{Name: "apache", License: generator.LicenseApache},
 	}
 	for _, a := range cases {
 		a.MarkGiven(generator.KeyDeploy, generator.KeyTrustedProxies)
@@ -379,7 +390,7 @@ func TestWizardAccessibleFromEnv(t *testing.T) {
 	t.Setenv("ACCESSIBLE", "1")
 	dir := filepath.Join(t.TempDir(), "env")
 	var out, errOut bytes.Buffer
-	code := run([]string{"new", "env", "--dir", dir, "--dry-run"}, typed("", "", "", "0", "1", "0", "y"), &out, &errOut)
+	code := run([]string{"new", "env", "--dir", dir, "--dry-run"}, typed("", "", "", "0", "1", "0", "", "y"), &out, &errOut)
 	if code != 0 || !strings.Contains(out.String(), "Server name (") || !strings.Contains(out.String(), "nothing was written") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}

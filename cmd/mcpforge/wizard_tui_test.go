@@ -119,8 +119,11 @@ func TestWizardTUI(t *testing.T) {
 		s.keys("n")
 		s.waitFor("Deployment artifacts")
 		s.keys("g", "j", "x", "Enter") // helm off
+		s.waitFor("License")
+		s.waitFor("none: no LICENSE file") // pre-filled with the default
+		s.keys("g", "Enter")               // apache-2.0, the first
 		screen = s.waitFor("Generate the repository?")
-		for _, want := range []string{"tui-made", "jwt-local", "https://id.example.com/realms/tui", "docker, ci, release"} {
+		for _, want := range []string{"tui-made", "jwt-local", "https://id.example.com/realms/tui", "docker, ci, release", "apache-2.0"} {
 			if !strings.Contains(screen, want) {
 				t.Errorf("the summary lacks %q:\n%s", want, screen)
 			}
@@ -145,10 +148,14 @@ func TestWizardTUI(t *testing.T) {
 			`jwks_uri = "` + generator.PlaceholderJWKSURI + `"`,
 			`oauth = false`,
 			`deploy = ["docker", "ci", "release"]`,
+			`license = "apache-2.0"`,
 		} {
 			if !strings.Contains(string(rec), "\n"+want+"\n") {
 				t.Errorf(".mcpforge.toml lacks %s:\n%s", want, rec)
 			}
+		}
+		if lic, err := os.ReadFile(filepath.Join(work, "tui-made", "LICENSE")); err != nil || !strings.Contains(string(lic), "Apache License") {
+			t.Errorf("license apache-2.0 chosen, but LICENSE is missing or another text: %v", err)
 		}
 	})
 
