@@ -110,6 +110,7 @@ type Authenticator struct {
 	// common to the strategies
 	trustedProxies  []netip.Prefix
 	hiddenInPolicy  map[string]bool // lower-case headers CEL conditions do not see
+	condHeaders     bool            // some condition may read request.headers
 	exposeAll       bool
 	exposed         map[string]bool
 	toolScopes      map[string][]string
@@ -194,6 +195,7 @@ func New(opts Options) (*Authenticator, error) {
 			a.algs[alg] = true
 		}
 		a.requireTyp = l.RequireTypAtJWT
+		a.condHeaders = conditionsNeedHeaders(l.AllowConditions)
 		if a.conds, err = compileConditions(l.AllowConditions); err != nil {
 			return nil, err
 		}
@@ -496,7 +498,7 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		if len(a.conds) > 0 {
-			if ok, expr := allowed(a.conds, res.claims, requestVars(r, a.hiddenInPolicy)); !ok {
+			if ok, expr := allowed(a.conds, res.claims, requestVars(r, a.condHeaders, a.hiddenInPolicy)); !ok {
 				a.logger.Info("request denied by allow condition", "subject", res.id.Subject, "condition", expr)
 				writeJSON(w, http.StatusForbidden, "forbidden", "access denied by policy")
 				return

@@ -3,6 +3,7 @@ package auth
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/google/cel-go/cel"
@@ -78,7 +79,14 @@ func oneLine(s string) string {
 // headers with lower-case names (several values joined by ", "). The
 // credentials themselves are left out: policies decide on claims, not on
 // tokens or secrets.
-func requestVars(r *http.Request, hidden map[string]bool) map[string]any {
+func requestVars(r *http.Request, withHeaders bool, hidden map[string]bool) map[string]any {
+	vars := map[string]any{
+		"method": r.Method,
+		"path":   r.URL.Path,
+	}
+	if !withHeaders {
+		return vars
+	}
 	headers := make(map[string]any, len(r.Header))
 	for name, vals := range r.Header {
 		lower := strings.ToLower(name)
@@ -87,11 +95,30 @@ func requestVars(r *http.Request, hidden map[string]bool) map[string]any {
 		}
 		headers[lower] = strings.Join(vals, ", ")
 	}
-	return map[string]any{
-		"method":  r.Method,
-		"path":    r.URL.Path,
-		"headers": headers,
+	vars["headers"] = headers
+	return vars
+}
+
+// requestFieldUse matches a use of the request variable; only
+// request.method and request.path are known not to need the headers.
+var requestFieldUse = regexp.MustCompile(`\brequest\b(\s*\.\s*(method|path)\b)?`)
+
+// conditionsNeedHeaders reports whether some condition may read the request
+// headers, so that building them (a map per request) is skipped when none
+// can. It errs towards yes: any use of request other than request.method
+// or request.path, or any mention of "headers", counts.
+func conditionsNeedHeaders(exprs []string) bool {
+	for _, e := range exprs {
+		if strings.Contains(e, "headers") {
+			return true
+		}
+		for _, m := range requestFieldUse.FindAllStringSubmatch(e, -1) {
+			if m[1] == "" {
+				return true
+			}
+		}
 	}
+	return false
 }
 
 // allowed evaluates every condition; all must be exactly true. An

@@ -43,6 +43,21 @@ func calledTools(r *http.Request) []string {
 		return names
 	}
 	body = bytes.TrimSpace(body)
+	if !bytes.Contains(body, []byte("tools/call")) && bytes.IndexByte(body, '\\') < 0 {
+		// No tools/call here, and no JSON escape that could spell one
+		// ("tools\/call", "\u0074ools/call"): nothing to decode. Most
+		// requests of a session are not tool calls.
+		return names
+	}
+	if fast, ok := calledToolsTyped(body); ok {
+		return append(names, fast...)
+	}
+	return append(names, calledToolsGeneral(body)...)
+}
+
+// calledToolsGeneral finds the tools/call names in any JSON-RPC body: a
+// message or a batch, each message's params decoded on their own.
+func calledToolsGeneral(body []byte) []string {
 	type message struct {
 		Method string          `json:"method"`
 		Params json.RawMessage `json:"params"`
@@ -51,15 +66,16 @@ func calledTools(r *http.Request) []string {
 	switch {
 	case len(body) > 0 && body[0] == '[':
 		if json.Unmarshal(body, &msgs) != nil {
-			return names
+			return nil
 		}
 	case len(body) > 0 && body[0] == '{':
 		var m message
 		if json.Unmarshal(body, &m) != nil {
-			return names
+			return nil
 		}
 		msgs = append(msgs, m)
 	}
+	var names []string
 	for _, m := range msgs {
 		if m.Method != "tools/call" {
 			continue
@@ -72,6 +88,40 @@ func calledTools(r *http.Request) []string {
 		}
 	}
 	return names
+}
+
+// calledToolsTyped is the one-pass decode of the usual body: a message (or
+// batch) whose params, when present, are an object with a string name. ok
+// is false for anything else, which the general decode then handles; where
+// both succeed they find the same names.
+func calledToolsTyped(body []byte) (names []string, ok bool) {
+	type message struct {
+		Method string `json:"method"`
+		Params *struct {
+			Name string `json:"name"`
+		} `json:"params"`
+	}
+	var msgs []message
+	switch {
+	case len(body) > 0 && body[0] == '[':
+		if json.Unmarshal(body, &msgs) != nil {
+			return nil, false
+		}
+	case len(body) > 0 && body[0] == '{':
+		var m message
+		if json.Unmarshal(body, &m) != nil {
+			return nil, false
+		}
+		msgs = append(msgs, m)
+	default:
+		return nil, false
+	}
+	for _, m := range msgs {
+		if m.Method == "tools/call" && m.Params != nil && m.Params.Name != "" {
+			names = append(names, m.Params.Name)
+		}
+	}
+	return names, true
 }
 
 // peekBody reads up to maxPeekBytes of the body and replaces r.Body with a
