@@ -123,21 +123,13 @@ func (s ToolSpec) validate() error {
 	if err := ValidateItemDescription(s.Description); err != nil {
 		return &SpecError{What: "--description", Err: err}
 	}
-	seen := map[string]bool{}
+	if err := validateArgs(len(s.Args), func(i int) (string, string) { return s.Args[i].Name, s.Args[i].Description }); err != nil {
+		return err
+	}
 	for _, a := range s.Args {
-		if err := ValidateArgName(a.Name); err != nil {
-			return &SpecError{What: fmt.Sprintf("argument %q", a.Name), Err: err}
-		}
 		if !slices.Contains(knownArgTypes, a.Type) {
 			return &SpecError{What: fmt.Sprintf("argument %q", a.Name), Err: fmt.Errorf("unknown type %q; use one of %s", a.Type, strings.Join(knownArgTypes, ", "))}
 		}
-		if err := ValidateItemDescription(a.Description); err != nil {
-			return &SpecError{What: fmt.Sprintf("description of argument %q", a.Name), Err: err}
-		}
-		if seen[a.Name] {
-			return &SpecError{What: fmt.Sprintf("argument %q", a.Name), Err: errors.New("is given twice; give each argument once")}
-		}
-		seen[a.Name] = true
 	}
 	for _, sc := range s.Scopes {
 		if err := ValidateScope(sc); err != nil {
@@ -154,18 +146,25 @@ func (s PromptSpec) validate() error {
 	if err := ValidateItemDescription(s.Description); err != nil {
 		return &SpecError{What: "--description", Err: err}
 	}
+	return validateArgs(len(s.Args), func(i int) (string, string) { return s.Args[i].Name, s.Args[i].Description })
+}
+
+// validateArgs checks the names and descriptions of n arguments, arg(i)
+// giving the i-th, and that no name is given twice.
+func validateArgs(n int, arg func(i int) (name, description string)) error {
 	seen := map[string]bool{}
-	for _, a := range s.Args {
-		if err := ValidateArgName(a.Name); err != nil {
-			return &SpecError{What: fmt.Sprintf("argument %q", a.Name), Err: err}
+	for i := range n {
+		name, description := arg(i)
+		if err := ValidateArgName(name); err != nil {
+			return &SpecError{What: fmt.Sprintf("argument %q", name), Err: err}
 		}
-		if err := ValidateItemDescription(a.Description); err != nil {
-			return &SpecError{What: fmt.Sprintf("description of argument %q", a.Name), Err: err}
+		if err := ValidateItemDescription(description); err != nil {
+			return &SpecError{What: fmt.Sprintf("description of argument %q", name), Err: err}
 		}
-		if seen[a.Name] {
-			return &SpecError{What: fmt.Sprintf("argument %q", a.Name), Err: errors.New("is given twice; give each argument once")}
+		if seen[name] {
+			return &SpecError{What: fmt.Sprintf("argument %q", name), Err: errors.New("is given twice; give each argument once")}
 		}
-		seen[a.Name] = true
+		seen[name] = true
 	}
 	return nil
 }
