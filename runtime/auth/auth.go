@@ -114,6 +114,7 @@ type Authenticator struct {
 	exposeAll       bool
 	exposed         map[string]bool
 	toolScopes      map[string][]string
+	allToolScopes   []string // every scope some tool needs
 	hideTools       bool
 	challengeScopes string // scope parameter of 401 challenges
 	resourceMeta    string // resource_metadata parameter of challenges
@@ -150,6 +151,13 @@ func New(opts Options) (*Authenticator, error) {
 		a.exposed[c] = true
 	}
 	a.toolScopes, _ = config.ParseToolScopes(cfg.ToolScopes) // checked by Validate
+	for _, scopes := range a.toolScopes {
+		for _, sc := range scopes {
+			if !slices.Contains(a.allToolScopes, sc) {
+				a.allToolScopes = append(a.allToolScopes, sc)
+			}
+		}
+	}
 	for _, p := range cfg.TrustedProxies {
 		pfx, _ := config.ParseTrustedProxy(p) // checked by Validate
 		a.trustedProxies = append(a.trustedProxies, pfx)
@@ -288,7 +296,7 @@ func (a *Authenticator) StdioContext(ctx context.Context) context.Context {
 // for handlers that do not; install it with server.WithHTTPContextFunc (and
 // server.WithSSEContextFunc).
 func (a *Authenticator) HTTPContext(ctx context.Context, r *http.Request) context.Context {
-	if id, ok := FromContext(r.Context()); ok {
+	if id, ok := identityFrom(r.Context()); ok {
 		return WithIdentity(ctx, id)
 	}
 	return ctx
@@ -316,9 +324,13 @@ func (a *Authenticator) authenticate(r *http.Request) (authResult, error) {
 		if err != nil {
 			return res, err
 		}
-		if claims, err = a.validateToken(r.Context(), tok); err != nil {
+		t, err := a.verifiedToken(r.Context(), tok)
+		if err != nil {
 			return res, err
 		}
+		res.claims = t.claims
+		res.id = t.identity(a.exposeAll, a.exposed)
+		return res, nil
 	case strategyExternal:
 		values := r.Header.Values(a.extHeader)
 		res.presented = len(values) > 0
@@ -369,6 +381,16 @@ func (a *Authenticator) fromTrustedProxy(r *http.Request) bool {
 // validateToken validates a bearer token with the jwt-local rules and
 // returns its claims.
 func (a *Authenticator) validateToken(ctx context.Context, tok string) (map[string]any, error) {
+	t, err := a.verifiedToken(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	return t.claims, nil
+}
+
+// verifiedToken is validateToken returning the whole verified token, whose
+// identity is built once per token.
+func (a *Authenticator) verifiedToken(ctx context.Context, tok string) (*compactToken, error) {
 	if len(tok) > MaxTokenBytes {
 		return nil, errTooLarge
 	}
@@ -389,7 +411,7 @@ func (a *Authenticator) validateToken(ctx context.Context, tok string) (map[stri
 	if err := checkTimes(t.claims, a.now(), a.leeway); err != nil {
 		return nil, err
 	}
-	return t.claims, nil
+	return t, nil
 }
 
 // checkToken parses a token, checks its header and its signature, and
@@ -511,7 +533,9 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			writeJSON(w, http.StatusNotFound, "session_not_found", "session not found; start a new session")
 			return
 		}
-		if !res.id.Unrestricted && len(a.toolScopes) > 0 {
+		// A caller holding every scope any tool needs may call anything:
+		// only others need their tools/call bodies read.
+		if !res.id.Unrestricted && len(res.id.missingScopes(a.allToolScopes)) > 0 {
 			if tool, need := a.insufficientScope(res.id, calledTools(r)); tool != "" {
 				scope := strings.Join(need, " ")
 				w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+scope+`", resource_metadata="`+a.resourceMeta+`"`)

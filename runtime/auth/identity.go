@@ -56,7 +56,24 @@ func WithIdentity(ctx context.Context, id Identity) context.Context {
 // FromContext returns the identity of the caller of the request ctx belongs
 // to. It is present on every transport once the server is wired as the
 // package documentation describes.
+//
+// The identity is the caller's own copy: changing it changes nothing for
+// other requests (identities are shared between the requests of a token).
 func FromContext(ctx context.Context) (Identity, bool) {
+	id, ok := identityFrom(ctx)
+	if !ok {
+		return id, false
+	}
+	id.Scopes = slices.Clone(id.Scopes)
+	if id.Claims != nil {
+		id.Claims = copyClaim(id.Claims).(map[string]any)
+	}
+	return id, true
+}
+
+// identityFrom returns the identity of ctx without copying it, for this
+// package, which never changes an identity.
+func identityFrom(ctx context.Context) (Identity, bool) {
 	id, ok := ctx.Value(identityKey{}).(Identity)
 	return id, ok
 }
@@ -75,9 +92,8 @@ func newIdentity(claims map[string]any, exposeAll bool, exposed map[string]bool)
 	id.Scopes = scopesOf(claims)
 	for k, v := range claims {
 		if exposeAll || exposed[k] || slices.Contains(alwaysExposed, k) {
-			// A copy: tool code may change its identity, never the claims
-			// of a token other requests are validated against.
-			id.Claims[k] = copyClaim(v)
+			// Shared with the token's claims: FromContext hands tools a copy.
+			id.Claims[k] = v
 		}
 	}
 	return id

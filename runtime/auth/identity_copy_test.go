@@ -1,13 +1,26 @@
 package auth
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
-func TestIdentityClaimsAreCopies(t *testing.T) {
-	claims := map[string]any{"sub": "alice", "roles": []any{"reader"}, "tenant": map[string]any{"id": "acme"}}
-	id := newIdentity(claims, true, nil)
+func TestIdentityFromContextIsACopy(t *testing.T) {
+	claims := map[string]any{"sub": "alice", "scope": "tool:user", "roles": []any{"reader"}, "tenant": map[string]any{"id": "acme"}}
+	ctx := WithIdentity(context.Background(), newIdentity(claims, true, nil))
+	id, ok := FromContext(ctx)
+	if !ok {
+		t.Fatal("no identity")
+	}
 	id.Claims["roles"].([]any)[0] = "admin"
 	id.Claims["tenant"].(map[string]any)["id"] = "evil"
-	if claims["roles"].([]any)[0] != "reader" || claims["tenant"].(map[string]any)["id"] != "acme" {
-		t.Errorf("changing an identity changed the token's claims: %v", claims)
+	id.Claims["sub"] = "mallory"
+	id.Scopes[0] = "tool:admin"
+	if claims["roles"].([]any)[0] != "reader" || claims["tenant"].(map[string]any)["id"] != "acme" || claims["sub"] != "alice" {
+		t.Errorf("changing a tool's identity changed the token's claims: %v", claims)
+	}
+	again, _ := FromContext(ctx)
+	if again.Claims["sub"] != "alice" || again.Scopes[0] != "tool:user" {
+		t.Errorf("changing one copy changed the next: %+v", again)
 	}
 }

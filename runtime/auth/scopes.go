@@ -176,7 +176,7 @@ func (a *Authenticator) insufficientScope(id Identity, tools []string) (string, 
 // treats the caller as unrestricted; the others as a caller with no scopes,
 // so a wiring mistake fails closed.
 func (a *Authenticator) callerOf(ctx context.Context) Identity {
-	if id, ok := FromContext(ctx); ok {
+	if id, ok := identityFrom(ctx); ok {
 		return id
 	}
 	if a.strategy == strategyNone {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -60,6 +61,17 @@ type compactToken struct {
 	claims       map[string]any
 	signingInput []byte
 	signature    []byte
+
+	// The identity of a verified token is built once and shared by every
+	// request presenting the token (see verifiedCache).
+	idOnce sync.Once
+	id     Identity
+}
+
+// identity returns the caller identity of a verified token.
+func (t *compactToken) identity(exposeAll bool, exposed map[string]bool) Identity {
+	t.idOnce.Do(func() { t.id = newIdentity(t.claims, exposeAll, exposed) })
+	return t.id
 }
 
 // parseCompact decodes a JWS compact serialization strictly: exactly three
