@@ -24,3 +24,13 @@ func TestIdentityFromContextIsACopy(t *testing.T) {
 		t.Errorf("changing one copy changed the next: %+v", again)
 	}
 }
+
+func TestSubjectFromContext(t *testing.T) {
+	if got := SubjectFromContext(context.Background()); got != "" {
+		t.Errorf("no identity: subject %q, want empty", got)
+	}
+	ctx := WithIdentity(context.Background(), newIdentity(map[string]any{"sub": "alice"}, false, nil))
+	if got := SubjectFromContext(ctx); got != "alice" {
+		t.Errorf("subject %q, want alice", got)
+	}
+}
