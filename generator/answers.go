@@ -275,6 +275,28 @@ func fieldIndex(key string) int {
 	return slices.IndexFunc(fieldDefs, func(d fieldDef) bool { return d.Key == key })
 }
 
+// Set gives the answer key a value the way a flag or a form does — a
+// string, a []string for a list answer, a bool for oauth — and marks it
+// given. The value is stored as is; Validate judges it.
+func (a *Answers) Set(key string, value any) error {
+	i := fieldIndex(key)
+	if i < 0 {
+		return fmt.Errorf("unknown answer %q", key)
+	}
+	if list, ok := value.([]string); ok {
+		items := make([]any, len(list))
+		for j, s := range list {
+			items[j] = s
+		}
+		value = items
+	}
+	if err := fieldDefs[i].decode(a, value); err != nil {
+		return fmt.Errorf("%s %w", key, err)
+	}
+	a.MarkGiven(key)
+	return nil
+}
+
 // MarkGiven records that the answers with the given keys were given
 // explicitly, even if their values are empty. It panics on a key that is not
 // one of the Key constants, which is a programming error.

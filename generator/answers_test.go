@@ -296,3 +296,22 @@ func TestStdioOnlyRefusesHTTPOnlyFeatures(t *testing.T) {
 		}
 	}
 }
+
+func TestSetMarksGivenAndChecksTypes(t *testing.T) {
+	var a Answers
+	if err := a.Set(KeyModule, "example.com/x"); err != nil || a.Module != "example.com/x" || !a.Given(KeyModule) {
+		t.Fatalf("Set module: %v, %+v", err, a)
+	}
+	if err := a.Set(KeyTransports, []string{"http", "sse"}); err != nil || !slices.Equal(a.Transports, []string{"http", "sse"}) {
+		t.Fatalf("Set transports: %v, %v", err, a.Transports)
+	}
+	if err := a.Set(KeyOAuth, false); err != nil || a.OAuth == nil || *a.OAuth {
+		t.Fatalf("Set oauth: %v, %v", err, a.OAuth)
+	}
+	if err := a.Set(KeyTransports, "http"); err == nil {
+		t.Error("a string for a list answer was accepted")
+	}
+	if err := a.Set("nmae", "x"); err == nil {
+		t.Error("an unknown key was accepted")
+	}
+}

@@ -365,3 +365,31 @@ func checkLogin(t *testing.T, public string) {
 		t.Errorf("callback without the verifier cookie: %d, want 400\n%s", status, body)
 	}
 }
+
+// checkProviderCheck proves the start-up check of the authorization server:
+// an issuer without discovery documents (the test's bare JWKS endpoint) is a
+// warning by default and stops the server with oauth.strict.
+func checkProviderCheck(t *testing.T, bin string, sec *security) {
+	t.Run("warning", func(t *testing.T) {
+		p := startServer(t, bin, sec, "--transport", "http")
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(p.stderr.String(), "authorization server check failed"); {
+			if time.Now().After(deadline) {
+				t.Fatalf("no warning about the authorization server in the log")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	t.Run("strict", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "--transport", "http", "--addr", "127.0.0.1:0")
+		cmd.Env = append(append(os.Environ(), sec.env...), sec.envPrefix+"_OAUTH_STRICT=true")
+		out, err := cmd.CombinedOutput()
+		if err == nil || ctx.Err() != nil {
+			t.Fatalf("server with a failing provider check and oauth.strict did not stop with an error: %v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), "oauth.strict") {
+			t.Errorf("the error does not name oauth.strict:\n%s", out)
+		}
+	})
+}

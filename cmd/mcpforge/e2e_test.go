@@ -106,6 +106,7 @@ func TestEndToEnd(t *testing.T) {
 				}
 				if a.Auth == "jwt-local" && (a.OAuth == nil || *a.OAuth) {
 					t.Run("oauth", func(t *testing.T) { checkOAuth(t, node, bin, sec) })
+					t.Run("oauth-provider-check", func(t *testing.T) { checkProviderCheck(t, bin, sec) })
 				}
 			}
 		})
@@ -370,17 +371,21 @@ func startServer(t testing.TB, bin string, sec *security, args ...string) *serve
 	case <-time.After(20 * time.Second):
 		t.Fatalf("server did not log its listen address\n%s", p.stderr.String())
 	}
-	resp, err := http.Get(p.base + "/health")
-	if err == nil && resp.StatusCode == http.StatusOK {
+	for _, path := range []string{"/health", "/ready"} {
+		var resp *http.Response
+		var err error
+		if path == "/ready" {
+			resp, err = waitReady(p.base) // jwt-local is ready once its keys are loaded
+		} else {
+			resp, err = http.Get(p.base + path)
+		}
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
 		resp.Body.Close()
-		resp, err = waitReady(p.base)
-	}
-	if err != nil {
-		t.Fatalf("GET /health: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /health = %d", resp.StatusCode)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, resp.StatusCode)
+		}
 	}
 	return p
 }

@@ -266,44 +266,20 @@ func answersFromFlags(f *pflag.FlagSet, args []string) (generator.Answers, error
 		a.MarkGiven(generator.KeyName)
 	}
 	for flag, key := range stringAnswerFlags {
-		if !f.Changed(flag) {
-			continue
+		if f.Changed(flag) {
+			v, _ := f.GetString(flag)
+			if err := a.Set(key, v); err != nil {
+				return a, err
+			}
 		}
-		v, _ := f.GetString(flag)
-		switch key {
-		case generator.KeyModule:
-			a.Module = v
-		case generator.KeyDescription:
-			a.Description = v
-		case generator.KeyAuth:
-			a.Auth = v
-		case generator.KeyIssuer:
-			a.Issuer = v
-		case generator.KeyAudience:
-			a.Audience = v
-		case generator.KeyJWKSURI:
-			a.JWKSURI = v
-		case generator.KeyProxyHeader:
-			a.ProxyHeader = v
-		case generator.KeyLicense:
-			a.License = v
-		}
-		a.MarkGiven(key)
 	}
 	for flag, key := range listAnswerFlags {
-		if !f.Changed(flag) {
-			continue
+		if f.Changed(flag) {
+			v, _ := f.GetStringSlice(flag)
+			if err := a.Set(key, v); err != nil {
+				return a, err
+			}
 		}
-		v, _ := f.GetStringSlice(flag)
-		switch key {
-		case generator.KeyTransports:
-			a.Transports = v
-		case generator.KeyTrustedProxies:
-			a.TrustedProxies = v
-		case generator.KeyDeploy:
-			a.Deploy = v
-		}
-		a.MarkGiven(key)
 	}
 	on, off := f.Changed(flagOAuth), f.Changed(flagNoOAuth)
 	switch {
@@ -311,11 +287,10 @@ func answersFromFlags(f *pflag.FlagSet, args []string) (generator.Answers, error
 		return a, fmt.Errorf("--%s and --%s exclude each other; give one", flagOAuth, flagNoOAuth)
 	case on:
 		v, _ := f.GetBool(flagOAuth)
-		a.OAuth = &v
+		_ = a.Set(generator.KeyOAuth, v)
 	case off:
 		v, _ := f.GetBool(flagNoOAuth)
-		v = !v
-		a.OAuth = &v
+		_ = a.Set(generator.KeyOAuth, !v)
 	}
 	return a, nil
 }

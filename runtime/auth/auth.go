@@ -398,7 +398,7 @@ func (a *Authenticator) verifiedToken(ctx context.Context, tok string) (*compact
 	t := a.verified.get(digest, a.jwks.current())
 	if t == nil {
 		var err error
-		if t, err = a.checkToken(ctx, tok); err != nil {
+		if t, err = a.checkToken(ctx, tok, digest); err != nil {
 			return nil, err
 		}
 	}
@@ -415,8 +415,8 @@ func (a *Authenticator) verifiedToken(ctx context.Context, tok string) (*compact
 }
 
 // checkToken parses a token, checks its header and its signature, and
-// remembers it as verified.
-func (a *Authenticator) checkToken(ctx context.Context, tok string) (*compactToken, error) {
+// remembers it as verified under digest, its SHA-256.
+func (a *Authenticator) checkToken(ctx context.Context, tok string, digest [32]byte) (*compactToken, error) {
 	t, err := parseCompact(tok)
 	if err != nil {
 		return nil, err
@@ -437,7 +437,7 @@ func (a *Authenticator) checkToken(ctx context.Context, tok string) (*compactTok
 	if err != nil {
 		return nil, err
 	}
-	a.verified.add(sha256.Sum256([]byte(tok)), used, t)
+	a.verified.add(digest, used, t)
 	return t, nil
 }
 
