@@ -117,11 +117,11 @@ type ResourceSpec struct {
 
 // validate checks the whole spec and fills nothing in.
 func (s ToolSpec) validate() error {
-	if err := ValidateToolName(s.Name); err != nil {
-		return &SpecError{What: fmt.Sprintf("tool name %q", s.Name), Err: err}
+	if err := checkField(fmt.Sprintf("tool name %q", s.Name), s.Name, ValidateToolName); err != nil {
+		return err
 	}
-	if err := ValidateItemDescription(s.Description); err != nil {
-		return &SpecError{What: "--description", Err: err}
+	if err := checkField("--description", s.Description, ValidateItemDescription); err != nil {
+		return err
 	}
 	if err := validateArgs(len(s.Args), func(i int) (string, string) { return s.Args[i].Name, s.Args[i].Description }); err != nil {
 		return err
@@ -132,19 +132,19 @@ func (s ToolSpec) validate() error {
 		}
 	}
 	for _, sc := range s.Scopes {
-		if err := ValidateScope(sc); err != nil {
-			return &SpecError{What: "--scope", Err: err}
+		if err := checkField("--scope", sc, ValidateScope); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 func (s PromptSpec) validate() error {
-	if err := ValidatePromptName(s.Name); err != nil {
-		return &SpecError{What: fmt.Sprintf("prompt name %q", s.Name), Err: err}
+	if err := checkField(fmt.Sprintf("prompt name %q", s.Name), s.Name, ValidatePromptName); err != nil {
+		return err
 	}
-	if err := ValidateItemDescription(s.Description); err != nil {
-		return &SpecError{What: "--description", Err: err}
+	if err := checkField("--description", s.Description, ValidateItemDescription); err != nil {
+		return err
 	}
 	return validateArgs(len(s.Args), func(i int) (string, string) { return s.Args[i].Name, s.Args[i].Description })
 }
@@ -155,11 +155,11 @@ func validateArgs(n int, arg func(i int) (name, description string)) error {
 	seen := map[string]bool{}
 	for i := range n {
 		name, description := arg(i)
-		if err := ValidateArgName(name); err != nil {
-			return &SpecError{What: fmt.Sprintf("argument %q", name), Err: err}
+		if err := checkField(fmt.Sprintf("argument %q", name), name, ValidateArgName); err != nil {
+			return err
 		}
-		if err := ValidateItemDescription(description); err != nil {
-			return &SpecError{What: fmt.Sprintf("description of argument %q", name), Err: err}
+		if err := checkField(fmt.Sprintf("description of argument %q", name), description, ValidateItemDescription); err != nil {
+			return err
 		}
 		if seen[name] {
 			return &SpecError{What: fmt.Sprintf("argument %q", name), Err: errors.New("is given twice; give each argument once")}
@@ -170,21 +170,36 @@ func validateArgs(n int, arg func(i int) (name, description string)) error {
 }
 
 func (s ResourceSpec) validate() error {
-	if err := ValidateResourceURI(s.URI); err != nil {
-		return &SpecError{What: "resource URI", Err: err}
+	if err := checkField("resource URI", s.URI, ValidateResourceURI); err != nil {
+		return err
 	}
 	if s.Name != "" {
-		if err := ValidateResourceName(s.Name); err != nil {
-			return &SpecError{What: fmt.Sprintf("--name %q", s.Name), Err: err}
+		if err := checkField(fmt.Sprintf("--name %q", s.Name), s.Name, ValidateResourceName); err != nil {
+			return err
 		}
 	}
-	if err := ValidateItemDescription(s.Description); err != nil {
-		return &SpecError{What: "--description", Err: err}
+	if err := checkField("--description", s.Description, ValidateItemDescription); err != nil {
+		return err
 	}
 	if s.MIMEType != "" {
-		if err := ValidateMIMEType(s.MIMEType); err != nil {
-			return &SpecError{What: "--mime", Err: err}
+		if err := checkField("--mime", s.MIMEType, ValidateMIMEType); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// checkField judges one text field of a spec, what naming it: first with
+// CheckText, so that a character that could disguise code gets the same
+// message in every field, then with validate. Every field of a tool, prompt
+// and resource spec goes through here.
+func checkField(what, value string, validate func(string) error) error {
+	err := CheckText(value)
+	if err == nil {
+		err = validate(value)
+	}
+	if err != nil {
+		return &SpecError{What: what, Err: err}
 	}
 	return nil
 }

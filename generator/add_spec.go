@@ -221,6 +221,11 @@ func ParseToolArg(spec string) (ToolArg, error) {
 	fail := func(format string, args ...any) (ToolArg, error) {
 		return ToolArg{}, &SpecError{What: fmt.Sprintf("--arg %q", spec), Err: fmt.Errorf(format, args...)}
 	}
+	// Checked whole, before splitting and trimming, so that the position
+	// is the one in the spec as the user typed it.
+	if err := CheckText(spec); err != nil {
+		return fail("%w", err)
+	}
 	parts := strings.SplitN(spec, ":", 3)
 	if len(parts) < 2 {
 		return fail("write it as name:type[:required][:description] with type one of %s, e.g. city:string:required", strings.Join(knownArgTypes, ", "))
@@ -248,6 +253,9 @@ func ParseToolArg(spec string) (ToolArg, error) {
 func ParsePromptArg(spec string) (PromptArg, error) {
 	fail := func(format string, args ...any) (PromptArg, error) {
 		return PromptArg{}, &SpecError{What: fmt.Sprintf("--arg %q", spec), Err: fmt.Errorf(format, args...)}
+	}
+	if err := CheckText(spec); err != nil { // as in ParseToolArg
+		return fail("%w", err)
 	}
 	name, rest, hasRest := strings.Cut(spec, ":")
 	a := PromptArg{Name: strings.TrimSpace(name)}

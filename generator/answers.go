@@ -157,6 +157,9 @@ type fieldDef struct {
 	isZero func(a *Answers) bool
 	copy   func(dst, src *Answers)
 	decode func(a *Answers, v any) error
+	// text checks the answer's text with CheckText (checkTextList for a
+	// list); nil for an answer that holds no text (oauth).
+	text func(a *Answers) error
 }
 
 var fieldDefs = []fieldDef{
@@ -165,60 +168,70 @@ var fieldDefs = []fieldDef{
 		isZero: func(a *Answers) bool { return a.Name == "" },
 		copy:   func(d, s *Answers) { d.Name = s.Name },
 		decode: func(a *Answers, v any) error { return decodeString(&a.Name, v) },
+		text:   func(a *Answers) error { return CheckText(a.Name) },
 	},
 	{
 		Field:  Field{KeyModule, "module", "module path, e.g. example.com/demo"},
 		isZero: func(a *Answers) bool { return a.Module == "" },
 		copy:   func(d, s *Answers) { d.Module = s.Module },
 		decode: func(a *Answers, v any) error { return decodeString(&a.Module, v) },
+		text:   func(a *Answers) error { return CheckText(a.Module) },
 	},
 	{
 		Field:  Field{KeyDescription, "description", "one-line description of the server"},
 		isZero: func(a *Answers) bool { return a.Description == "" },
 		copy:   func(d, s *Answers) { d.Description = s.Description },
 		decode: func(a *Answers, v any) error { return decodeString(&a.Description, v) },
+		text:   func(a *Answers) error { return CheckText(a.Description) },
 	},
 	{
 		Field:  Field{KeyTransports, "transport", "transports, any of stdio,http,sse"},
 		isZero: func(a *Answers) bool { return a.Transports == nil },
 		copy:   func(d, s *Answers) { d.Transports = slices.Clone(s.Transports) },
 		decode: func(a *Answers, v any) error { return decodeStrings(&a.Transports, v) },
+		text:   func(a *Answers) error { return checkTextList(a.Transports) },
 	},
 	{
 		Field:  Field{KeyAuth, "auth", "authorization: none, jwt-local or jwt-external"},
 		isZero: func(a *Answers) bool { return a.Auth == "" },
 		copy:   func(d, s *Answers) { d.Auth = s.Auth },
 		decode: func(a *Answers, v any) error { return decodeString(&a.Auth, v) },
+		text:   func(a *Answers) error { return CheckText(a.Auth) },
 	},
 	{
 		Field:  Field{KeyIssuer, "issuer", "token issuer URL, e.g. " + PlaceholderIssuer},
 		isZero: func(a *Answers) bool { return a.Issuer == "" },
 		copy:   func(d, s *Answers) { d.Issuer = s.Issuer },
 		decode: func(a *Answers, v any) error { return decodeString(&a.Issuer, v) },
+		text:   func(a *Answers) error { return CheckText(a.Issuer) },
 	},
 	{
 		Field:  Field{KeyAudience, "audience", "token audience; empty means the server's public URL of /mcp"},
 		isZero: func(a *Answers) bool { return a.Audience == "" },
 		copy:   func(d, s *Answers) { d.Audience = s.Audience },
 		decode: func(a *Answers, v any) error { return decodeString(&a.Audience, v) },
+		text:   func(a *Answers) error { return CheckText(a.Audience) },
 	},
 	{
 		Field:  Field{KeyJWKSURI, "jwks-uri", "JWKS URL of the issuer's signing keys"},
 		isZero: func(a *Answers) bool { return a.JWKSURI == "" },
 		copy:   func(d, s *Answers) { d.JWKSURI = s.JWKSURI },
 		decode: func(a *Answers, v any) error { return decodeString(&a.JWKSURI, v) },
+		text:   func(a *Answers) error { return CheckText(a.JWKSURI) },
 	},
 	{
 		Field:  Field{KeyProxyHeader, "proxy-header", "header carrying the proxy's claims, e.g. " + DefaultProxyHeader},
 		isZero: func(a *Answers) bool { return a.ProxyHeader == "" },
 		copy:   func(d, s *Answers) { d.ProxyHeader = s.ProxyHeader },
 		decode: func(a *Answers, v any) error { return decodeString(&a.ProxyHeader, v) },
+		text:   func(a *Answers) error { return CheckText(a.ProxyHeader) },
 	},
 	{
 		Field:  Field{KeyTrustedProxies, "trusted-proxy", "CIDRs of the trusted proxies, e.g. 10.0.0.0/8"},
 		isZero: func(a *Answers) bool { return a.TrustedProxies == nil },
 		copy:   func(d, s *Answers) { d.TrustedProxies = slices.Clone(s.TrustedProxies) },
 		decode: func(a *Answers, v any) error { return decodeStrings(&a.TrustedProxies, v) },
+		text:   func(a *Answers) error { return checkTextList(a.TrustedProxies) },
 	},
 	{
 		Field:  Field{KeyOAuth, "oauth", "serve OAuth discovery and /login (jwt-local only); --no-oauth turns it off"},
@@ -244,12 +257,14 @@ var fieldDefs = []fieldDef{
 		isZero: func(a *Answers) bool { return a.Deploy == nil },
 		copy:   func(d, s *Answers) { d.Deploy = slices.Clone(s.Deploy) },
 		decode: func(a *Answers, v any) error { return decodeStrings(&a.Deploy, v) },
+		text:   func(a *Answers) error { return checkTextList(a.Deploy) },
 	},
 	{
 		Field:  Field{KeyLicense, "license", "license of the new repository: apache-2.0, mit or none"},
 		isZero: func(a *Answers) bool { return a.License == "" },
 		copy:   func(d, s *Answers) { d.License = s.License },
 		decode: func(a *Answers, v any) error { return decodeString(&a.License, v) },
+		text:   func(a *Answers) error { return CheckText(a.License) },
 	},
 }
 
@@ -277,7 +292,9 @@ func fieldIndex(key string) int {
 
 // Set gives the answer key a value the way a flag or a form does — a
 // string, a []string for a list answer, a bool for oauth — and marks it
-// given. The value is stored as is; Validate judges it.
+// given. Text that could disguise code (see [CheckText]) is refused here,
+// where its positions are still those of the value as given, and the answer
+// is left unchanged; any other value is stored as is, for Validate to judge.
 func (a *Answers) Set(key string, value any) error {
 	i := fieldIndex(key)
 	if i < 0 {
@@ -290,10 +307,26 @@ func (a *Answers) Set(key string, value any) error {
 		}
 		value = items
 	}
-	if err := fieldDefs[i].decode(a, value); err != nil {
-		return fmt.Errorf("%s %w", key, err)
+	return a.setField(i, value)
+}
+
+// setField decodes v into the answer fieldDefs[i] and marks it given. It is
+// the one way in for given values, flags (through Set) and answers and
+// record files alike, so that all of them are checked with CheckText before
+// WithDefaults trims or reorders anything. On error a is unchanged.
+func (a *Answers) setField(i int, v any) error {
+	d := fieldDefs[i]
+	var probe Answers
+	if err := d.decode(&probe, v); err != nil {
+		return fmt.Errorf("%s %w", d.Key, err)
 	}
-	a.MarkGiven(key)
+	if d.text != nil {
+		if err := d.text(&probe); err != nil {
+			return fmt.Errorf("%s: %w", d.Key, err)
+		}
+	}
+	d.copy(a, &probe)
+	a.given |= 1 << i
 	return nil
 }
 
@@ -495,10 +528,24 @@ func (e *ValidationError) Error() string {
 // by WithDefaults: an answer that is still empty where one is needed is a
 // problem. Answers given for another auth strategy than the chosen one are
 // problems too, so that a mistyped --auth does not silently drop them.
+//
+// Text that could disguise code (see [CheckText]) is refused in every
+// answer, whatever path it came by, since Render trusts what Validate
+// passes; such an answer gets that one problem and no other.
 func (a Answers) Validate() error {
 	var problems []Problem
+	disguised := map[string]bool{}
+	for _, d := range fieldDefs {
+		if d.text == nil {
+			continue
+		}
+		if err := d.text(&a); err != nil {
+			problems = append(problems, Problem{Key: d.Key, Message: err.Error()})
+			disguised[d.Key] = true
+		}
+	}
 	add := func(key string, err error) {
-		if err != nil {
+		if err != nil && !disguised[key] {
 			problems = append(problems, Problem{Key: key, Message: err.Error()})
 		}
 	}

@@ -98,10 +98,9 @@ func parseAnswers(path string, data []byte) (Answers, map[string]any, error) {
 		if i < 0 {
 			return fail(unknownKeyError(k))
 		}
-		if err := fieldDefs[i].decode(&a, v); err != nil {
-			return fail(fmt.Errorf("%s %v", k, err))
+		if err := a.setField(i, v); err != nil {
+			return fail(err)
 		}
-		a.given |= 1 << i
 	}
 	return a, record, nil
 }

@@ -262,8 +262,9 @@ func classify(err error) error {
 func answersFromFlags(f *pflag.FlagSet, args []string) (generator.Answers, error) {
 	var a generator.Answers
 	if len(args) == 1 {
-		a.Name = args[0]
-		a.MarkGiven(generator.KeyName)
+		if err := a.Set(generator.KeyName, args[0]); err != nil {
+			return a, err
+		}
 	}
 	for flag, key := range stringAnswerFlags {
 		if f.Changed(flag) {

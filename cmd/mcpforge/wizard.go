@@ -224,13 +224,23 @@ type form struct {
 	accessible bool
 }
 
-// input builds a text question bound to *value, validated by v as the user
-// types: huh runs v when the user tries to move on and shows its error under
-// the field, and the description turns into that error while the text is
-// invalid. In accessible mode, where huh prints only the title and an empty
-// line keeps the current value, the help and the current value go into the
-// title.
-func (f *form) input(title string, help func() string, value *string, v func(string) error) *huh.Input {
+// input builds a text question bound to *value, validated by validate as
+// the user types: huh runs it when the user tries to move on and shows its
+// error under the field, and the description turns into that error while
+// the text is invalid. In accessible mode, where huh prints only the title
+// and an empty line keeps the current value, the help and the current value
+// go into the title.
+//
+// Every text question goes through here, so CheckText runs first on what
+// was typed, before validate (or optional) trims it: the position it
+// reports is the one on the screen, and no question can forget it.
+func (f *form) input(title string, help func() string, value *string, validate func(string) error) *huh.Input {
+	v := func(s string) error {
+		if err := generator.CheckText(s); err != nil {
+			return err
+		}
+		return validate(s)
+	}
 	in := huh.NewInput().Value(value)
 	if f.accessible {
 		cur := ""

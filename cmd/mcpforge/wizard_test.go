@@ -395,3 +395,66 @@ func TestWizardAccessibleFromEnv(t *testing.T) {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
 }
+
+// TestWizardRefusesDisguisingText types a bidirectional control or an
+// invisible character into every text question of the wizard: each is
+// refused with its position as typed (before the wizard trims anything),
+// asked again, and the corrected answers come back.
+func TestWizardRefusesDisguisingText(t *testing.T) {
+	var out bytes.Buffer
+	a, err := wizard(context.Background(), generator.Answers{}, wizardOptions{accessible: true, out: &out, in: typed(
+		"wea\u202ether", "weather", // name
+		" \u200bexample.com/w", "", // module: position 2 as typed, before trimming
+		"safe \u202e gnp.exe", "Safe", // description
+		"0",                                 // transports as they are
+		"2",                                 // jwt-local
+		"https://id.example.com/\u200e", "", // issuer
+		"api\u2060", "", // audience
+		"https://id.example.com/certs\u061c", "", // JWKS URI
+		"y", "0", "", "y",
+	)})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"character 4 is U+202E (RIGHT-TO-LEFT OVERRIDE)",
+		"character 2 is U+200B (ZERO WIDTH SPACE)",
+		"character 6 is U+202E (RIGHT-TO-LEFT OVERRIDE)",
+		"character 24 is U+200E (LEFT-TO-RIGHT MARK)",
+		"character 4 is U+2060 (WORD JOINER)",
+		"character 29 is U+061C (ARABIC LETTER MARK)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the wizard did not say %q:\n%s", want, out.String())
+		}
+	}
+	if a.Name != "weather" || a.Module != "" || a.Description != "Safe" || a.Issuer != "" || a.Audience != "" || a.JWKSURI != "" {
+		t.Errorf("answers = %+v", a)
+	}
+
+	out.Reset()
+	given := generator.Answers{Name: "pre"}
+	given.MarkGiven(generator.KeyName)
+	a, err = wizard(context.Background(), given, wizardOptions{accessible: true, out: &out, in: typed(
+		"", "", "", "0",
+		"3",               // jwt-external
+		"x-jwt\u200b", "", // header
+		"10.0.0.0/8,\u2069", // trusted proxies: typed as one line
+		"10.0.0.0/8",
+		"0", "", "y",
+	)})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"character 6 is U+200B (ZERO WIDTH SPACE)",
+		"character 12 is U+2069 (POP DIRECTIONAL ISOLATE)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the wizard did not say %q:\n%s", want, out.String())
+		}
+	}
+	if a.ProxyHeader != "" || !slices.Equal(a.TrustedProxies, []string{"10.0.0.0/8"}) {
+		t.Errorf("answers = %+v", a)
+	}
+}
