@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,10 @@ import (
 //	config.toml:12: unknown key server.htp.port (did you mean server.http.port?)
 //
 // An environment variable that is set but cannot be parsed is an error
-// naming the variable. An empty variable counts as unset.
+// naming the variable, and so is one that starts with the prefix and a
+// table (WEATHER_SERVER_HTTP_PROT) but names no key, with the variable it
+// most likely meant. Other variables of the prefix are left alone. An
+// empty variable counts as unset.
 //
 // When public_url is configured neither in the file nor in the environment,
 // and defaults derived it from their host and port, it is derived again from
@@ -178,27 +182,55 @@ func underLeaf(k []string, byName map[string]field) bool {
 	return false
 }
 
-// suggest names the known key the user most likely meant: the same key in
-// another table ("wrong table"), the same key spelled with other case, or a
-// key within two edits of it.
+// suggest names the known key the user most likely meant (see [closest]).
 func suggest(k []string) string {
 	fields, _ := schema()
-	name := strings.Join(k, ".")
-	last := k[len(k)-1]
-	best, bestDist := "", 3
-	for _, f := range fields {
-		fn := f.name()
-		if strings.EqualFold(fn, name) {
-			return fn
-		}
-		if f.key[len(f.key)-1] == last && f.kind != kindTable {
-			return fn
-		}
-		if d := editDistance(fn, name); d < bestDist {
-			best, bestDist = fn, d
+	cands := make([]candidate, len(fields))
+	for i, f := range fields {
+		cands[i] = candidate{name: f.name()}
+		if f.kind != kindTable {
+			cands[i].tail = "." + f.key[len(f.key)-1]
 		}
 	}
-	return best
+	return closest(strings.Join(k, "."), ".", cands)
+}
+
+// candidate is a name a "did you mean" hint may offer: a dotted key or an
+// environment variable.
+type candidate struct {
+	name string
+	// tail is the candidate's last key with the separator before it
+	// (".port", "_PORT"); empty for a table, which is never offered as the
+	// same key under another table.
+	tail string
+}
+
+// closest returns the candidate the user most likely meant by name, whose
+// parts are joined by sep, or "" when none is close. In this order: the
+// candidate equal to name but for case; the one whose last key name ends
+// with, that is the same key under another table (the longest such key
+// wins, then the first declared); the nearest within two edits. Case is
+// ignored throughout: a hint is for a human, and the key file and the
+// environment both spell keys in one case only.
+func closest(name, sep string, cands []candidate) string {
+	lower := strings.ToLower(name)
+	tail, tailLen := "", 0
+	near, nearDist := "", 3
+	for _, c := range cands {
+		if strings.EqualFold(c.name, name) {
+			return c.name
+		}
+		if len(c.tail) > tailLen && strings.HasSuffix(sep+lower, strings.ToLower(c.tail)) {
+			tail, tailLen = c.name, len(c.tail)
+		}
+		if d := editDistance(strings.ToLower(c.name), lower); d < nearDist {
+			near, nearDist = c.name, d
+		}
+	}
+	if tail != "" {
+		return tail
+	}
+	return near
 }
 
 // editDistance is the Levenshtein distance between a and b.
@@ -340,7 +372,64 @@ func applyEnv(cfg *Config, prefix string) (map[string]bool, error) {
 		}
 		set[f.name()] = true
 	}
+	errs = append(errs, unknownEnv(prefix, os.Environ())...)
 	return set, errors.Join(errs...)
+}
+
+// unknownEnv reports each variable of environ that starts with the prefix
+// and a table of the configuration (WEATHER_SERVER_...) but names no key:
+// such a variable can only be a misspelt override, which would otherwise be
+// ignored without a trace while the same typo in the file is an error.
+// Other variables of the prefix (an owner's own WEATHER_API_KEY, the
+// WEATHER_SERVICE_HOST of a Kubernetes service link) are none of the
+// configuration's business and are left alone. The prefix and the table are
+// matched ignoring case, so weather_server_http_port is caught too; an empty
+// variable counts as unset, as in [Load].
+func unknownEnv(prefix string, environ []string) []error {
+	p := normalizePrefix(prefix) + "_"
+	fields, _ := schema()
+	var tables []string
+	known := map[string]bool{}
+	cands := make([]candidate, 0, len(fields))
+	for _, f := range fields {
+		switch {
+		case f.kind != kindTable:
+			name := envName(prefix, f.key)
+			known[name] = true
+			cands = append(cands, candidate{name: name, tail: "_" + strings.ToUpper(f.key[len(f.key)-1])})
+		case len(f.key) == 1:
+			tables = append(tables, f.key[0])
+		}
+	}
+	var names []string
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if value == "" || known[name] {
+			continue
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var errs []error
+	for _, name := range names {
+		rest, ok := strings.CutPrefix(strings.ToUpper(name), p)
+		if !ok {
+			continue
+		}
+		for _, table := range tables {
+			t := strings.ToUpper(table)
+			if rest != t && !strings.HasPrefix(rest, t+"_") {
+				continue
+			}
+			msg := fmt.Sprintf("environment variable %s names no key of the [%s] table", name, table)
+			if s := closest(name, "_", cands); s != "" {
+				msg += " (did you mean " + s + "?)"
+			}
+			errs = append(errs, fmt.Errorf("%s; correct or unset it (variables starting with %s%s_ are reserved for the [%s] table)", msg, p, strings.ToUpper(table), table))
+			break
+		}
+	}
+	return errs
 }
 
 // setFromEnv parses raw strictly for the kind of f and stores it in fv. The
@@ -409,6 +498,7 @@ func envName(prefix string, key []string) string {
 // WEATHER_MIDDLEWARE_ACCESS_LOG_REDACT_HEADERS). Lists are comma-separated,
 // booleans are true or false, durations are strings such as "30s". An empty
 // prefix yields nil, matching [Load], which then reads no environment.
+// Any other variable starting with <PREFIX>_<SECTION>_ is refused by [Load].
 func EnvNames(envPrefix string) []string {
 	if normalizePrefix(envPrefix) == "" {
 		return nil

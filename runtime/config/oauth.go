@@ -50,6 +50,11 @@ type OAuth struct {
 	// MetadataCacheTTL is how long the authorization server's metadata is
 	// kept before it is fetched again.
 	MetadataCacheTTL Duration `toml:"metadata_cache_ttl"`
+	// MetadataFailureBackoff is how long a failed fetch of that metadata is
+	// remembered: until it ends, the relay answers 502 without asking the
+	// authorization server again, so a failing provider is not hammered by
+	// every client that retries.
+	MetadataFailureBackoff Duration `toml:"metadata_failure_backoff"`
 	// FetchTimeout bounds every outbound request to the authorization
 	// server (metadata discovery, token exchange, keys).
 	FetchTimeout Duration `toml:"fetch_timeout"`
@@ -91,15 +96,16 @@ type OAuth struct {
 // server with OAuth turns it on in the defaults it passes to [Load].
 func DefaultOAuth() OAuth {
 	return OAuth{
-		AuthorizationServers: []string{},
-		ResourceSigningAlgs:  []string{},
-		ScopesSupported:      []string{},
-		MetadataCacheTTL:     Duration{5 * time.Minute},
-		FetchTimeout:         Duration{10 * time.Second},
-		MaxMetadataBytes:     1 << 20,
-		AllowedHosts:         []string{},
-		LoginScopes:          []string{},
-		StateTTL:             Duration{10 * time.Minute},
+		AuthorizationServers:   []string{},
+		ResourceSigningAlgs:    []string{},
+		ScopesSupported:        []string{},
+		MetadataCacheTTL:       Duration{5 * time.Minute},
+		MetadataFailureBackoff: Duration{5 * time.Second},
+		FetchTimeout:           Duration{10 * time.Second},
+		MaxMetadataBytes:       1 << 20,
+		AllowedHosts:           []string{},
+		LoginScopes:            []string{},
+		StateTTL:               Duration{10 * time.Minute},
 	}
 }
 
@@ -150,6 +156,9 @@ func (o OAuth) Validate() error {
 	}
 	if o.MetadataCacheTTL.Duration <= 0 {
 		p.add("metadata_cache_ttl", "%s must be positive, such as \"5m\"", o.MetadataCacheTTL)
+	}
+	if o.MetadataFailureBackoff.Duration < time.Second || o.MetadataFailureBackoff.Duration > 10*time.Minute {
+		p.add("metadata_failure_backoff", "%s must be between 1s and 10m, such as \"5s\"", o.MetadataFailureBackoff)
 	}
 	if o.FetchTimeout.Duration <= 0 || o.FetchTimeout.Duration > 2*time.Minute {
 		p.add("fetch_timeout", "%s must be between 0s (exclusive) and 2m, such as \"10s\"", o.FetchTimeout)

@@ -68,19 +68,25 @@ func discoveryURLs(issuer string) ([]string, error) {
 // metadataCache holds the authorization server's metadata for a TTL. A miss
 // starts one fetch that every concurrent caller waits for; the fetch runs
 // detached from the callers' contexts, so a client hanging up does not fail
-// it for the others. Failures are not cached, and nothing expired is
-// served.
+// it for the others. A failure is remembered for the backoff
+// (oauth.metadata_failure_backoff): until it ends, callers get the same
+// error without a new fetch, so a failing provider sees one discovery per
+// backoff however many clients ask, rather than one per request. Nothing
+// expired is served.
 type metadataCache struct {
-	issuer string
-	ttl    time.Duration
-	fetch  *fetcher
-	logger *slog.Logger
-	now    func() time.Time
+	issuer  string
+	ttl     time.Duration
+	backoff time.Duration
+	fetch   *fetcher
+	logger  *slog.Logger
+	now     func() time.Time
 
-	mu      sync.Mutex
-	doc     *metadata
-	expires time.Time
-	call    *metadataCall // the fetch in flight, if any
+	mu        sync.Mutex
+	doc       *metadata
+	expires   time.Time
+	failure   error         // the error of the last fetch, while failUntil lies ahead
+	failUntil time.Time     // end of the backoff after a failed fetch
+	call      *metadataCall // the fetch in flight, if any
 }
 
 type metadataCall struct {
@@ -89,26 +95,38 @@ type metadataCall struct {
 	err  error
 }
 
-func newMetadataCache(issuer string, ttl time.Duration, f *fetcher, logger *slog.Logger, now func() time.Time) *metadataCache {
-	return &metadataCache{issuer: issuer, ttl: ttl, fetch: f, logger: logger, now: now}
+func newMetadataCache(issuer string, ttl, backoff time.Duration, f *fetcher, logger *slog.Logger, now func() time.Time) *metadataCache {
+	return &metadataCache{issuer: issuer, ttl: ttl, backoff: backoff, fetch: f, logger: logger, now: now}
 }
 
 // get returns the cached metadata, fetching it when it is missing or
-// expired, and how long it remains fresh.
+// expired.
 func (c *metadataCache) get(ctx context.Context) (*metadata, error) {
 	doc, _, err := c.getWithAge(ctx)
 	return doc, err
 }
 
+// getWithAge is get that also returns a duration: with the metadata, how
+// long it remains fresh; with an error, how long the failure is remembered
+// (0 when the caller gave up waiting), which is when a retry can succeed.
 func (c *metadataCache) getWithAge(ctx context.Context) (*metadata, time.Duration, error) {
 	c.mu.Lock()
+	now := c.now()
 	if c.doc != nil {
-		if left := c.expires.Sub(c.now()); left > 0 {
+		if left := c.expires.Sub(now); left > 0 {
 			doc := c.doc
 			c.mu.Unlock()
 			return doc, left, nil
 		}
 		c.doc = nil
+	}
+	if c.failure != nil {
+		if left := c.failUntil.Sub(now); left > 0 {
+			err := c.failure
+			c.mu.Unlock()
+			return nil, left, err
+		}
+		c.failure = nil
 	}
 	call := c.call
 	if call == nil {
@@ -124,7 +142,7 @@ func (c *metadataCache) getWithAge(ctx context.Context) (*metadata, time.Duratio
 		return nil, 0, fmt.Errorf("waiting for the authorization server metadata: %w", ctx.Err())
 	}
 	if call.err != nil {
-		return nil, 0, call.err
+		return nil, c.backoff, call.err
 	}
 	return call.doc, c.ttl, nil
 }
@@ -141,10 +159,16 @@ func (c *metadataCache) run(call *metadataCall) {
 	if err == nil {
 		c.doc = doc
 		c.expires = c.now().Add(c.ttl)
+	} else {
+		c.failure = err
+		c.failUntil = c.now().Add(c.backoff)
 	}
 	c.mu.Unlock()
 	if err != nil {
-		c.logger.Warn("authorization server metadata unavailable", slog.String("issuer", c.issuer), slog.String("error", err.Error()))
+		// Logged once per failed fetch, not per request: the backoff keeps
+		// this to one line per oauth.metadata_failure_backoff.
+		c.logger.Warn("authorization server metadata unavailable", slog.String("issuer", c.issuer),
+			slog.String("error", err.Error()), slog.Duration("retry_in", c.backoff))
 	}
 	call.doc, call.err = doc, err
 	close(call.done)
@@ -243,13 +267,21 @@ func decodeObject(b []byte, v any) error {
 // serveAuthServerMetadata relays the authorization server's metadata:
 // 200 with the cached document, or 502 when it cannot be had. Never a 200
 // carrying an error, so a client does not take an error for metadata.
+//
+// The 502 body is the same whatever went wrong: the error names internal
+// URLs, addresses and status codes that are the operator's business, not
+// an anonymous caller's, so it goes to the log (once per failed fetch)
+// instead. Retry-After says when the remembered failure ends.
 func (h *Handler) serveAuthServerMetadata(w http.ResponseWriter, r *http.Request) {
 	if !publicDocumentMethod(w, r) {
 		return
 	}
 	doc, left, err := h.meta.getWithAge(r.Context())
 	if err != nil {
-		writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the authorization server metadata is unavailable: "+err.Error())
+		if left > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((left+time.Second-1)/time.Second)))
+		}
+		writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the authorization server metadata is unavailable; try again later")
 		return
 	}
 	hdr := w.Header()

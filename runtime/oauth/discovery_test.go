@@ -194,13 +194,104 @@ func TestRelayUpstreamFailuresAre502(t *testing.T) {
 			if doc["error"] != "bad_gateway" {
 				t.Errorf("error %v, want bad_gateway", doc["error"])
 			}
-			if msg, _ := doc["message"].(string); !strings.Contains(msg, tt.want) {
-				t.Errorf("message %q does not contain %q", msg, tt.want)
+			if msg, _ := doc["message"].(string); msg != genericRelayError {
+				t.Errorf("message %q, want the generic %q", msg, genericRelayError)
+			}
+			// The reason is the operator's: in the log, not in the body.
+			if strings.Contains(string(body), ti.srv.URL) || strings.Contains(string(body), tt.want) {
+				t.Errorf("the 502 body reveals the upstream failure: %s", body)
+			}
+			if logs := f.logs.String(); !strings.Contains(logs, tt.want) || !strings.Contains(logs, ti.srv.URL) {
+				t.Errorf("the log does not say %q and name the upstream URL:\n%s", tt.want, logs)
 			}
 			if _, ok := doc["issuer"]; ok {
 				t.Error("a 502 carries metadata")
 			}
 		})
+	}
+}
+
+// genericRelayError is the message of every 502 of the relay.
+const genericRelayError = "the authorization server metadata is unavailable; try again later"
+
+// A failing provider is asked once per backoff, however many clients ask:
+// concurrent requests share one fetch, later ones get the remembered
+// failure (with Retry-After) until the backoff ends, and the first request
+// after it fetches again.
+func TestRelayFailureBackoff(t *testing.T) {
+	ti := newTestIssuer(t, defaultIssuerPath, serve8414, serveOIDCInserted)
+	ti.set(func(ti *testIssuer) {
+		ti.metaStatus = http.StatusInternalServerError
+		ti.metaDelay = 50 * time.Millisecond // long enough for the requests to overlap
+	})
+	f := newFixture(t, ti, func(o *Options) { o.Config.MetadataFailureBackoff = config.Duration{Duration: 10 * time.Second} })
+	const path = "/.well-known/oauth-authorization-server"
+	// A discovery of an issuer without a path tries two URLs.
+	hits := func() int { return ti.hitCount(path) + ti.hitCount("/.well-known/openid-configuration") }
+
+	var wg sync.WaitGroup
+	statuses := make([]int, 50)
+	for i := range statuses {
+		wg.Go(func() {
+			rec := httptest.NewRecorder()
+			f.h.serveAuthServerMetadata(rec, httptest.NewRequest(http.MethodGet, path, nil))
+			statuses[i] = rec.Code
+		})
+	}
+	wg.Wait()
+	for i, s := range statuses {
+		if s != http.StatusBadGateway {
+			t.Fatalf("request %d: status %d, want 502", i, s)
+		}
+	}
+	if n := hits(); n != 2 {
+		t.Fatalf("50 concurrent requests made %d upstream requests, want 2 (one discovery)", n)
+	}
+
+	f.clock.Advance(4 * time.Second)
+	for range 20 {
+		resp, body := f.get(path)
+		if resp.StatusCode != http.StatusBadGateway {
+			t.Fatalf("within the backoff: status %d, want 502\n%s", resp.StatusCode, body)
+		}
+		if ra := resp.Header.Get("Retry-After"); ra != "6" {
+			t.Errorf("Retry-After %q, want 6 (the backoff left)", ra)
+		}
+	}
+	if n := hits(); n != 2 {
+		t.Fatalf("requests within the backoff made %d upstream requests in all, want still 2", n)
+	}
+	if n := strings.Count(f.logs.String(), "authorization server metadata unavailable"); n != 1 {
+		t.Errorf("the failure was logged %d times, want once per failed fetch\n%s", n, f.logs.String())
+	}
+
+	// The backoff over and the provider healthy again, the next request
+	// fetches and succeeds.
+	ti.set(func(ti *testIssuer) { ti.metaStatus = 0 })
+	f.clock.Advance(6 * time.Second)
+	if resp, body := f.get(path); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the backoff: status %d, want 200\n%s", resp.StatusCode, body)
+	}
+	if n := ti.hitCount(path); n != 2 {
+		t.Errorf("after the backoff: %d requests to %s in all, want 2", n, path)
+	}
+}
+
+// The start-up check shares the relay's memory of a failure: a provider
+// found failing at start-up is not asked again for each early client.
+func TestCheckFailureIsRemembered(t *testing.T) {
+	ti := newTestIssuer(t, defaultIssuerPath, serve8414)
+	ti.set(func(ti *testIssuer) { ti.metaStatus = http.StatusServiceUnavailable })
+	f := newFixture(t, ti, nil)
+	if err := f.h.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "status 503") {
+		t.Fatalf("Check: %v, want the upstream status", err)
+	}
+	before := ti.hitCount("/.well-known/oauth-authorization-server")
+	if resp, _ := f.get("/.well-known/oauth-authorization-server"); resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("status %d, want 502", resp.StatusCode)
+	}
+	if n := ti.hitCount("/.well-known/oauth-authorization-server"); n != before {
+		t.Errorf("the relay asked the provider again right after the failed check (%d requests, want %d)", n, before)
 	}
 }
 
@@ -344,8 +435,11 @@ func TestSSRFRefusesHostsNotAllowed(t *testing.T) {
 		if resp.StatusCode != http.StatusBadGateway {
 			t.Fatalf("status %d, want 502\n%s", resp.StatusCode, body)
 		}
-		if !strings.Contains(string(body), "not allowed") {
-			t.Errorf("message does not say the host is not allowed: %s", body)
+		if strings.Contains(string(body), "not allowed") || strings.Contains(string(body), "localhost") {
+			t.Errorf("the 502 body reveals why the fetch failed: %s", body)
+		}
+		if !strings.Contains(f.logs.String(), "not allowed") {
+			t.Errorf("the log does not say the host is not allowed:\n%s", f.logs.String())
 		}
 		if n := internal.hitCount("/.well-known/openid-configuration"); n != 0 {
 			t.Errorf("the disallowed host was requested %d times", n)

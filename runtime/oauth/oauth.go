@@ -21,7 +21,10 @@
 //     path-inserted, OpenID Connect appended), kept for
 //     metadata_cache_ttl, and fetched once for any number of concurrent
 //     requests. Nothing stale is served: when the cache has expired and the
-//     issuer cannot be reached, the relay answers 502.
+//     issuer cannot be reached, the relay answers 502 with a generic body
+//     (the reason goes to the log). A failed fetch is remembered for
+//     metadata_failure_backoff, so a failing issuer is asked once per
+//     backoff, not once per request.
 //   - Every outbound request (metadata, token endpoint, keys) is bounded by
 //     fetch_timeout and max_metadata_bytes and goes only to https URLs
 //     (http for loopback addresses) on allowed_hosts, redirects included.
@@ -192,7 +195,7 @@ func New(opts Options) (*Handler, error) {
 		fetch:      f,
 		usedStates: newUsedStates(maxUsedStates),
 	}
-	h.meta = newMetadataCache(issuer, cfg.MetadataCacheTTL.Duration, f, logger, func() time.Time { return h.now() })
+	h.meta = newMetadataCache(issuer, cfg.MetadataCacheTTL.Duration, cfg.MetadataFailureBackoff.Duration, f, logger, func() time.Time { return h.now() })
 
 	if h.prmBody, err = resourceMetadata(cfg, issuer, resource, scopes); err != nil {
 		return nil, err
