@@ -109,7 +109,7 @@ func checkRelPath(p string) error {
 	case strings.Contains(p, `\`):
 		return fmt.Errorf("%w: %q contains a backslash", ErrUnsafePath, p)
 	case slices.Contains(strings.Split(p, "/"), ".."):
-		return fmt.Errorf("%w: %q contains ..", ErrUnsafePath, p)
+		return fmt.Errorf("%w: %q contains a \"..\" element", ErrUnsafePath, p)
 	case !fs.ValidPath(p) || p == ".":
 		return fmt.Errorf("%w: %q is not a clean relative path", ErrUnsafePath, p)
 	}

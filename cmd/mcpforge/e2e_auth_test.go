@@ -1,8 +1,10 @@
 package main
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -148,6 +150,26 @@ func (i *jwksIssuer) mint(t testing.TB, base string, c claims, signer *rsa.Priva
 // mintWith signs with any algorithm and key (an RSA key, or HMAC key bytes)
 // under kid. A nil claim value removes that claim.
 func (i *jwksIssuer) mintWith(base string, c claims, alg jwa.SignatureAlgorithm, key any, kid string) string {
+	payload, err := json.Marshal(i.fullClaims(base, c))
+	if err != nil {
+		panic(err)
+	}
+	if key == (*rsa.PrivateKey)(nil) || key == nil {
+		key = i.key
+	}
+	hdr := jws.NewHeaders()
+	_ = hdr.Set(jws.KeyIDKey, kid)
+	_ = hdr.Set(jws.TypeKey, "JWT")
+	tok, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(hdr)))
+	if err != nil {
+		panic(err)
+	}
+	return string(tok)
+}
+
+// fullClaims are the claims mint signs: iss, aud, iat and exp filled in
+// unless c sets them; a nil value in c removes that claim.
+func (i *jwksIssuer) fullClaims(base string, c claims) claims {
 	full := claims{
 		"iss": i.url,
 		"aud": base + "/mcp",
@@ -164,22 +186,43 @@ func (i *jwksIssuer) mintWith(base string, c claims, alg jwa.SignatureAlgorithm,
 			full[k] = v
 		}
 	}
-	payload, err := json.Marshal(full)
-	if err != nil {
-		panic(err)
-	}
-	if key == (*rsa.PrivateKey)(nil) || key == nil {
-		key = i.key
-	}
-	hdr := jws.NewHeaders()
-	_ = hdr.Set(jws.KeyIDKey, kid)
-	_ = hdr.Set(jws.TypeKey, "JWT")
-	tok, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(hdr)))
-	if err != nil {
-		panic(err)
-	}
-	return string(tok)
+	return full
 }
+
+// mintRaw signs header and payload exactly as given (RS256 with the
+// issuer's key): the only way to put a member twice into a token, or a
+// number Go cannot marshal, since jwx and encoding/json write each member
+// once.
+func (i *jwksIssuer) mintRaw(header, payload []byte) string {
+	input := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(payload)
+	digest := sha256.Sum256([]byte(input))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, i.key, crypto.SHA256, digest[:])
+	if err != nil {
+		panic(err)
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// withRawMembers is the JSON of c with tail (raw JSON members, each
+// starting with a comma) appended inside the object.
+func withRawMembers(c claims, tail string) []byte {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err)
+	}
+	return append(b[:len(b)-1:len(b)-1], tail+"}"...)
+}
+
+// Reasons of 401s the hostile-claims rows assert, so a row cannot pass by
+// failing for another reason than the one it tests.
+const (
+	reasonBadExp    = "token exp is not a valid NumericDate"
+	reasonBadNbf    = "token nbf is not a valid NumericDate"
+	reasonBadIat    = "token iat is not a valid NumericDate"
+	reasonLifetime  = "maximum token lifetime"
+	reasonNoSubject = "token has no subject"
+	reasonDuplicate = "names the same member twice"
+)
 
 // waitReady polls /ready until it answers 200 (keys loaded) or 15 s pass.
 func waitReady(base string) (*http.Response, error) {
@@ -375,6 +418,76 @@ func checkLocalTokens(t *testing.T, p *serverProcess, sec *security) {
 	valid := iss.mint(t, p.base, user(nil), nil)
 	parts := strings.Split(valid, ".")
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"admin","scope":"tool:user tool:admin","iss":"`+iss.url+`","aud":"`+p.base+`/mcp","exp":9999999999}`)) + "." + parts[2]
+
+	rsHeader := []byte(`{"alg":"RS256","kid":"` + e2eKeyID + `","typ":"JWT"}`)
+	// raw is the token of user(nil) with members appended as raw JSON
+	// after drop is removed.
+	raw := func(drop, tail string) string {
+		c := iss.fullClaims(p.base, user(nil))
+		delete(c, drop)
+		return "Bearer " + iss.mintRaw(rsHeader, withRawMembers(c, tail))
+	}
+	hostile := []struct {
+		name   string
+		header string
+		reason string
+	}{
+		{"exp 1e30", "Bearer " + iss.mint(t, p.base, user(claims{"exp": 1e30}), nil), reasonBadExp},
+		{"exp 1e400", raw("exp", `,"exp":1e400`), reasonBadExp},
+		{"exp beyond the year 9999", "Bearer " + iss.mint(t, p.base, user(claims{"exp": int64(253402300800)}), nil), reasonBadExp},
+		{"negative exp", "Bearer " + iss.mint(t, p.base, user(claims{"exp": -1}), nil), reasonBadExp},
+		{"non-numeric exp", "Bearer " + iss.mint(t, p.base, user(claims{"exp": "9999999999"}), nil), reasonBadExp},
+		{"exp NaN string", "Bearer " + iss.mint(t, p.base, user(claims{"exp": "NaN"}), nil), reasonBadExp},
+		{"exp Infinity string", "Bearer " + iss.mint(t, p.base, user(claims{"exp": "Infinity"}), nil), reasonBadExp},
+		{"negative nbf", "Bearer " + iss.mint(t, p.base, user(claims{"nbf": -1}), nil), reasonBadNbf},
+		{"nbf beyond the year 9999", "Bearer " + iss.mint(t, p.base, user(claims{"nbf": 1e30}), nil), reasonBadNbf},
+		{"non-numeric nbf", "Bearer " + iss.mint(t, p.base, user(claims{"nbf": "0"}), nil), reasonBadNbf},
+		{"nbf -Infinity string", "Bearer " + iss.mint(t, p.base, user(claims{"nbf": "-Infinity"}), nil), reasonBadNbf},
+		{"negative iat", "Bearer " + iss.mint(t, p.base, user(claims{"iat": -1e30}), nil), reasonBadIat},
+		{"iat beyond the year 9999", "Bearer " + iss.mint(t, p.base, user(claims{"iat": int64(253402300800)}), nil), reasonBadIat},
+		{"non-numeric iat", "Bearer " + iss.mint(t, p.base, user(claims{"iat": "now"}), nil), reasonBadIat},
+		{"iat NaN string", "Bearer " + iss.mint(t, p.base, user(claims{"iat": "NaN"}), nil), reasonBadIat},
+		{"lifetime beyond the 24h maximum", "Bearer " + iss.mint(t, p.base, user(claims{"exp": time.Now().Add(25 * time.Hour).Unix()}), nil), reasonLifetime},
+		{"exp at the end of the year 9999", "Bearer " + iss.mint(t, p.base, user(claims{"exp": int64(253402300799)}), nil), reasonLifetime},
+		{"missing sub", "Bearer " + iss.mint(t, p.base, user(claims{"sub": nil}), nil), reasonNoSubject},
+		{"empty sub", "Bearer " + iss.mint(t, p.base, user(claims{"sub": ""}), nil), reasonNoSubject},
+		{"numeric sub", "Bearer " + iss.mint(t, p.base, user(claims{"sub": 42}), nil), reasonNoSubject},
+		{"null sub", raw("sub", `,"sub":null`), reasonNoSubject},
+		{"duplicate sub in the payload", raw("", `,"sub":"admin"`), reasonDuplicate},
+		{"duplicate sub spelled with an escape", raw("", `,"\u0073ub":"admin"`), reasonDuplicate},
+		{"duplicate key nested in an object claim", raw("", `,"org":{"id":"acme","id":"evil"}`), reasonDuplicate},
+		{"duplicate key in an object in a list claim", raw("", `,"orgs":[{"id":"acme","id":"evil"}]`), reasonDuplicate},
+		{"duplicate alg in the JWT header", "Bearer " + iss.mintRaw([]byte(`{"alg":"none","alg":"RS256","kid":"`+e2eKeyID+`"}`), withRawMembers(iss.fullClaims(p.base, user(nil)), "")), reasonDuplicate},
+		{"duplicate kid in the JWT header", "Bearer " + iss.mintRaw([]byte(`{"alg":"RS256","kid":"`+e2eKeyID+`","kid":"`+e2eKeyID+`"}`), withRawMembers(iss.fullClaims(p.base, user(nil)), "")), reasonDuplicate},
+	}
+	for _, c := range hostile {
+		t.Run(c.name, func(t *testing.T) {
+			resp, body := rawMCP(t, p.base, "Authorization", c.header, "", initializeBody)
+			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, c.reason) {
+				t.Fatalf("status %d, body %s; want 401 naming %q", resp.StatusCode, body, c.reason)
+			}
+			if !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), `Bearer error="invalid_token", `) {
+				t.Errorf("WWW-Authenticate = %q, want an invalid_token challenge", resp.Header.Get("WWW-Authenticate"))
+			}
+			if strings.Contains(body, strings.TrimPrefix(c.header, "Bearer ")) {
+				t.Errorf("the response echoes the token: %s", body)
+			}
+		})
+	}
+	// The controls of the rows above: the same server takes a token for
+	// just under the maximum lifetime, a raw-signed token, and the same
+	// member name in different objects.
+	for name, header := range map[string]string{
+		"lifetime within the 24h maximum":    "Bearer " + iss.mint(t, p.base, user(claims{"exp": time.Now().Add(23 * time.Hour).Unix()}), nil),
+		"raw-signed token":                   raw("", ""),
+		"same member name in nested objects": raw("", `,"org":{"sub":"x","unit":{"sub":"y"}}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if resp, body := rawMCP(t, p.base, "Authorization", header, "", initializeBody); resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d, want 200: %s", resp.StatusCode, body)
+			}
+		})
+	}
 
 	cases := []struct {
 		name   string

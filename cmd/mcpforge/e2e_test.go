@@ -98,6 +98,7 @@ func TestEndToEnd(t *testing.T) {
 			if net := networkTransport(a.Transports); net != "" {
 				t.Run("hostile-requests", func(t *testing.T) { checkHostile(t, bin, sec, net) })
 				t.Run("sigterm", func(t *testing.T) { checkSIGTERM(t, bin, sec, net) })
+				t.Run("hardening", func(t *testing.T) { checkHardening(t, bin, sec, a, net) })
 				if net == "http" {
 					t.Run("two-replicas", func(t *testing.T) { checkReplicas(t, bin, sec) })
 				}

@@ -7,26 +7,31 @@
 //   - jwt-local validates bearer tokens itself: signature against keys from
 //     a JWKS (cached, refreshed on key rotation, fetched over https from
 //     allowed hosts only), a fixed algorithm allow-list, iss, aud, exp, nbf,
-//     iat with leeway, optional typ "at+jwt", and CEL allow conditions;
+//     iat with leeway, a maximum token lifetime, a non-empty string sub,
+//     optional typ "at+jwt", and CEL allow conditions;
 //   - jwt-external believes the claims an upstream proxy forwards, but only
 //     from a trusted proxy address and/or with a shared secret;
 //   - none lets everyone in as an anonymous, unrestricted caller.
 //
 // The caller's [Identity] reaches tool handlers through the context
 // ([FromContext]) on every transport. Per-tool scopes are enforced twice:
-// at the HTTP level with a 403 insufficient_scope challenge that clients can
-// act on, and inside the MCP server by [Authenticator.ToolMiddleware] where
+// at the HTTP level by [Authenticator.Authorize] with a 403
+// insufficient_scope challenge that clients can act on, and inside the MCP server by [Authenticator.ToolMiddleware] where
 // no status can be sent; [Authenticator.ToolFilter] hides the tools a caller
 // cannot use.
 //
 // Choices worth knowing:
 //
+//   - Token JSON (header, payload, forwarded claims) that names a member
+//     twice at any depth is refused, never resolved "last one wins", and
+//     time claims outside 0 to 253402300799 are refused, never clamped.
 //   - Tokens are read from the Authorization header only (any case of
 //     "Bearer"), never from the query string.
 //   - A session (streamable HTTP Mcp-Session-Id, or legacy SSE sessionId) is
-//     bound to the issuer and subject that opened it. Another subject using
-//     it gets 404 "session not found", exactly like an unknown session, so
-//     session ids cannot be probed and a client simply starts a new session.
+//     bound to the issuer and subject that opened it ([SessionOwner]; the
+//     binding is kept by httpserver's session registry). Another subject
+//     using it gets 404, exactly like an unknown session, so session ids
+//     cannot be probed and a client simply starts a new session.
 //   - Failed authentication (401) spends the client's token bucket; with an
 //     empty bucket every request from that client gets 429 until it refills.
 //   - A valid signature is remembered per token (SHA-256 of the token) and
@@ -40,7 +45,8 @@
 //	s := server.NewMCPServer(name, version,
 //		server.WithToolHandlerMiddleware(a.ToolMiddleware),
 //		server.WithToolFilter(a.ToolFilter))
-//	// HTTP: httpserver.Options{Protect: a.Middleware, HTTPContext: a.HTTPContext,
+//	// HTTP: httpserver.Options{Protect: a.Middleware, Authorize: a.Authorize,
+//	//       SessionOwner: auth.SessionOwner, HTTPContext: a.HTTPContext,
 //	//       ReadyChecks: []httpserver.ReadyCheck{a.Ready}}
 //	// stdio: server.ServeStdio(s, server.WithStdioContextFunc(a.StdioContext)), or
 //	//        NewStdioServer(s) + SetContextFunc(a.StdioContext) + Listen
@@ -91,14 +97,15 @@ type Authenticator struct {
 	now      func() time.Time // a field so tests can move the clock
 
 	// jwt-local
-	issuer     string
-	audience   string
-	algs       map[string]bool
-	leeway     time.Duration // also applied to exp of forwarded claims
-	requireTyp bool
-	jwks       *jwksCache
-	verified   *verifiedCache
-	conds      []condition
+	issuer      string
+	audience    string
+	algs        map[string]bool
+	leeway      time.Duration // also applied to exp of forwarded claims
+	maxLifetime time.Duration // 0: exp may lie any time ahead
+	requireTyp  bool
+	jwks        *jwksCache
+	verified    *verifiedCache
+	conds       []condition
 
 	// jwt-external
 	extHeader    string
@@ -120,7 +127,6 @@ type Authenticator struct {
 	resourceMeta    string // resource_metadata parameter of challenges
 	stdio           Identity
 	limiter         *limiter // nil when rate limiting is off
-	sessions        *sessionTable
 }
 
 // New checks the configuration and builds an Authenticator. Every problem
@@ -144,7 +150,6 @@ func New(opts Options) (*Authenticator, error) {
 		exposeAll:      slices.Contains(cfg.ExposedClaims, "all"),
 		exposed:        make(map[string]bool),
 		hideTools:      cfg.HideUnauthorizedTools,
-		sessions:       newSessionTable(),
 		hiddenInPolicy: map[string]bool{"authorization": true, "proxy-authorization": true, "cookie": true},
 	}
 	for _, c := range cfg.ExposedClaims {
@@ -203,6 +208,7 @@ func New(opts Options) (*Authenticator, error) {
 			a.algs[alg] = true
 		}
 		a.requireTyp = l.RequireTypAtJWT
+		a.maxLifetime = l.MaxTokenLifetime.Duration
 		a.condHeaders = conditionsNeedHeaders(l.AllowConditions)
 		if a.conds, err = compileConditions(l.AllowConditions); err != nil {
 			return nil, err
@@ -348,15 +354,34 @@ func (a *Authenticator) authenticate(r *http.Request) (authResult, error) {
 		if claims, err = decodeExternal(values[0], a.extFormat); err != nil {
 			return res, err
 		}
-		// The proxy checked the token; an expiry that has passed all the
-		// same means a replayed or stale header.
-		if exp, ok, err := numericDate(claims, "exp"); err != nil || (ok && !a.now().Before(exp.Add(a.leeway))) {
-			return res, errExpired
+		if err := a.checkForwarded(claims); err != nil {
+			return res, err
 		}
 	}
 	res.claims = claims
 	res.id = newIdentity(claims, a.exposeAll, a.exposed)
 	return res, nil
+}
+
+// checkForwarded checks the claims a proxy forwarded. The proxy checked
+// the token's times; an expiry that has passed all the same means a
+// replayed or stale header. Time claims must still be valid NumericDates
+// and the subject a non-empty string, as with jwt-local: the proxy may
+// accept what this server cannot represent.
+func (a *Authenticator) checkForwarded(claims map[string]any) error {
+	exp, hasExp, err := numericDate(claims, "exp")
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{"nbf", "iat"} {
+		if _, _, err := numericDate(claims, name); err != nil {
+			return err
+		}
+	}
+	if hasExp && !a.now().Before(exp.Add(a.leeway)) {
+		return errExpired
+	}
+	return checkSubject(claims)
 }
 
 // fromTrustedProxy checks what proves the claims header comes from the
@@ -408,7 +433,10 @@ func (a *Authenticator) verifiedToken(ctx context.Context, tok string) (*compact
 	if !audienceContains(t.claims, a.audience) {
 		return nil, errAudience
 	}
-	if err := checkTimes(t.claims, a.now(), a.leeway); err != nil {
+	if err := checkTimes(t.claims, a.now(), a.leeway, a.maxLifetime); err != nil {
+		return nil, err
+	}
+	if err := checkSubject(t.claims); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -470,28 +498,22 @@ func (a *Authenticator) verifySignature(ctx context.Context, t *compactToken) (*
 
 // isAtJWT reports whether a typ header is "at+jwt" (RFC 9068), with or
 // without the "application/" prefix, case-insensitively (RFC 7515 4.1.9).
-func isAtJWT(raw json.RawMessage) bool {
-	var typ string
-	if raw == nil || json.Unmarshal(raw, &typ) != nil {
+func isAtJWT(v any) bool {
+	typ, ok := v.(string)
+	if !ok {
 		return false
 	}
 	typ = strings.ToLower(typ)
 	return typ == "at+jwt" || typ == "application/at+jwt"
 }
 
-// sessionOwner is the key a session is bound to: issuer and subject.
-func sessionOwner(claims map[string]any) string {
-	iss, _ := claims["iss"].(string)
-	sub, _ := claims["sub"].(string)
-	return iss + "\x00" + sub
-}
-
-// Middleware protects the MCP endpoints (/mcp, /sse, /message): it
-// authenticates each request, applies the failed-authentication rate limit,
-// the CEL allow conditions, the session binding and the per-tool scopes,
-// and passes the caller's [Identity] on in the request context. Refusals:
-// 401 with a Bearer challenge, 403 (policy or insufficient_scope), 404
-// (another subject's session), 429 with Retry-After.
+// Middleware protects the MCP endpoints (/mcp, /sse, /message) from the
+// headers alone, before any body is read: it applies the
+// failed-authentication rate limit, authenticates the request and checks
+// the CEL allow conditions, and passes the caller's [Identity] on in the
+// request context. Refusals: 401 with a Bearer challenge, 403 (policy), 429
+// with Retry-After. Per-tool scopes need the body and are checked later by
+// [Authenticator.Authorize].
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	if a.strategy == strategyNone {
 		anonymous := Identity{Claims: map[string]any{}, Anonymous: true, Unrestricted: true}
@@ -526,25 +548,31 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		owner := sessionOwner(res.claims)
-		session := requestSession(r)
-		if session != "" && !a.sessions.use(session, owner, now) {
-			a.logger.Info("session used by another subject", "subject", res.id.Subject)
-			writeJSON(w, http.StatusNotFound, "session_not_found", "session not found; start a new session")
-			return
-		}
+		next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), res.id)))
+	})
+}
+
+// Authorize checks the per-tool scopes of a request that [Authenticator.Middleware]
+// let in, once its body has been read and bounded: a tools/call of a tool
+// the caller lacks scopes for gets 403 with an insufficient_scope challenge
+// that clients can act on. Install it as httpserver.Options.Authorize.
+func (a *Authenticator) Authorize(next http.Handler) http.Handler {
+	if a.strategy == strategyNone || len(a.allToolScopes) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := a.callerOf(r.Context())
 		// A caller holding every scope any tool needs may call anything:
 		// only others need their tools/call bodies read.
-		if !res.id.Unrestricted && len(res.id.missingScopes(a.allToolScopes)) > 0 {
-			if tool, need := a.insufficientScope(res.id, calledTools(r)); tool != "" {
+		if !id.Unrestricted && len(id.missingScopes(a.allToolScopes)) > 0 {
+			if tool, need := a.insufficientScope(id, calledTools(r)); tool != "" {
 				scope := strings.Join(need, " ")
 				w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+scope+`", resource_metadata="`+a.resourceMeta+`"`)
 				writeJSON(w, http.StatusForbidden, "insufficient_scope", fmt.Sprintf("tool %q needs scope %s", tool, scope))
 				return
 			}
 		}
-		bw := &bindingWriter{ResponseWriter: w, table: a.sessions, owner: owner, method: r.Method, session: session, now: a.now}
-		next.ServeHTTP(bw, r.WithContext(WithIdentity(r.Context(), res.id)))
+		next.ServeHTTP(w, r)
 	})
 }
 

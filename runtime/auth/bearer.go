@@ -2,6 +2,7 @@ package auth
 
 import (
 	"encoding/base64"
+	"errors"
 	"strings"
 )
 
@@ -40,8 +41,10 @@ const maxExternalBytes = 2 * MaxTokenBytes
 // decodeExternal decodes the claims an upstream proxy forwarded: Istio's
 // outputPayloadToHeader form (the base64url JSON payload of the token) or
 // a whole JWT, whose payload is read without verifying the signature again
-// (the proxy did). The proxy is trusted, so padded and standard-alphabet
-// base64 are accepted too; the result must still be a JSON object.
+// (the proxy did); its header must still be a JSON object. The proxy is trusted, so padded and standard-alphabet
+// base64 are accepted too; the result must still be a JSON object, and one
+// that names no member twice at any depth: the proxy and this server could
+// otherwise disagree on who the caller is.
 func decodeExternal(value, format string) (map[string]any, error) {
 	value = strings.TrimSpace(value)
 	if value == "" {
@@ -59,17 +62,30 @@ func decodeExternal(value, format string) (map[string]any, error) {
 		if len(parts) != 3 {
 			return nil, errMalformedClaims
 		}
+		// The header is not used, but it must be what the proxy verified:
+		// one JSON object naming no member twice.
+		if _, err := decodeExternalJSON(parts[0]); err != nil {
+			return nil, err
+		}
 		payload = parts[1]
 	}
-	b, ok := decodeLenientBase64(payload)
+	return decodeExternalJSON(payload)
+}
+
+// decodeExternalJSON decodes one base64 JSON object of a claims header.
+func decodeExternalJSON(s string) (map[string]any, error) {
+	b, ok := decodeLenientBase64(s)
 	if !ok {
 		return nil, errMalformedClaims
 	}
-	claims, err := decodeClaims(b)
+	m, err := decodeClaims(b)
+	if errors.Is(err, errDuplicateKey) {
+		return nil, errDuplicateClaims
+	}
 	if err != nil {
 		return nil, errMalformedClaims
 	}
-	return claims, nil
+	return m, nil
 }
 
 func decodeLenientBase64(s string) ([]byte, bool) {

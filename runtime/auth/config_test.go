@@ -16,7 +16,8 @@ func TestDefaultAuthIsValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := config.DefaultAuth()
-	if !slicesEqual(d.Local.Algorithms, []string{"RS256", "ES256", "EdDSA"}) || d.Local.Leeway.Duration != 30*time.Second {
+	if !slicesEqual(d.Local.Algorithms, []string{"RS256", "ES256", "EdDSA"}) || d.Local.Leeway.Duration != 30*time.Second ||
+		d.Local.MaxTokenLifetime.Duration != 24*time.Hour {
 		t.Fatalf("defaults %+v", d.Local)
 	}
 	if !slicesEqual(d.ToolScopes, []string{"hello_world=tool:user"}) {
@@ -50,11 +51,13 @@ func TestAuthValidateNamesKeys(t *testing.T) {
 			c.Local.Issuer = "https://i/"
 			c.Local.JWKSURI = "https://i/jwks"
 			c.Local.Leeway.Duration = time.Hour
+			c.Local.MaxTokenLifetime.Duration = -time.Minute
 			c.Local.JWKSMaxCache.Duration = time.Second
 			c.Local.JWKSMaxBytes = 0
 			c.Local.AllowConditions = []string{" "}
 		}, []string{
 			"middleware.jwt.local.leeway: 1h0m0s must be between 0s and 5m",
+			`middleware.jwt.local.max_token_lifetime: -1m0s is negative; use a duration such as "24h"`,
 			"middleware.jwt.local.jwks_max_cache: 1s is shorter than local.jwks_min_cache",
 			"middleware.jwt.local.jwks_max_bytes: 0 must be between",
 			"middleware.jwt.local.allow_conditions[0]: is empty",
@@ -138,6 +141,7 @@ jwks_uri = "https://login.example.com/jwks"
 allowed_jwks_hosts = ["login.example.com"]
 algorithms = ["RS256"]
 leeway = "10s"
+max_token_lifetime = "0s"
 require_typ_at_jwt = true
 jwks_min_cache = "1m"
 jwks_max_cache = "1h"
@@ -174,7 +178,7 @@ max_clients = 500
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.Local.Leeway.Duration != 10*time.Second || c.RateLimit.RefillInterval.Duration != 3*time.Second ||
+	if c.Local.Leeway.Duration != 10*time.Second || c.Local.MaxTokenLifetime.Duration != 0 || c.RateLimit.RefillInterval.Duration != 3*time.Second ||
 		c.Local.AllowConditions[0] != `'admin' in claims.roles && request.headers['x-tenant'] == '$TENANT'` ||
 		!c.Stdio.EnforceScopes || c.HideUnauthorizedTools {
 		t.Fatalf("decoded %+v", c)

@@ -159,6 +159,7 @@ func TestExternalConfigNeedsProof(t *testing.T) {
 
 func TestDecodeExternal(t *testing.T) {
 	obj := `{"sub":"bob","n":3}`
+	hdr := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256"}`))
 	for _, tc := range []struct {
 		value, format string
 		ok            bool
@@ -169,8 +170,11 @@ func TestDecodeExternal(t *testing.T) {
 		{obj, "istio-payload", false},
 		{"", "istio-payload", false},
 		{base64.RawURLEncoding.EncodeToString([]byte(`[1]`)), "istio-payload", false},
-		{"x." + base64.RawURLEncoding.EncodeToString([]byte(obj)) + ".y", "jwt", true},
-		{"x." + base64.RawURLEncoding.EncodeToString([]byte(obj)), "jwt", false},
+		{hdr + "." + base64.RawURLEncoding.EncodeToString([]byte(obj)) + ".y", "jwt", true},
+		{hdr + "." + base64.RawURLEncoding.EncodeToString([]byte(obj)), "jwt", false},
+		{"x." + base64.RawURLEncoding.EncodeToString([]byte(obj)) + ".y", "jwt", false}, // header not JSON
+		{base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","alg":"none"}`)) + "." + base64.RawURLEncoding.EncodeToString([]byte(obj)) + ".y", "jwt", false},
+		{base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"bob","sub":"admin"}`)), "istio-payload", false},
 		{strings.Repeat("A", maxExternalBytes+4), "istio-payload", false},
 		{"eyJzdWIiOiJib2IifQ\n", "istio-payload", true}, // surrounding whitespace is trimmed
 		{"eyJzdWIi\nOiJib2IifQ", "istio-payload", false},
@@ -179,5 +183,82 @@ func TestDecodeExternal(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("decodeExternal(%.30q, %s) = %v, %v; want ok=%v", tc.value, tc.format, c, err, tc.ok)
 		}
+	}
+}
+
+// Forwarded claims get the checks of jwt-local that a proxy may skip: a
+// non-empty string subject, time claims that are valid NumericDates, and no
+// member named twice (a proxy keeping the first of two "sub" members would
+// have checked a different caller than the last-one-wins decoder sees).
+func TestExternalHostileClaims(t *testing.T) {
+	url := externalServer(t, externalConfig(func(c *config.Auth) {
+		c.TrustedProxies = []string{"127.0.0.1/32"}
+	}))
+	jwtURL := externalServer(t, externalConfig(func(c *config.Auth) {
+		c.TrustedProxies = []string{"127.0.0.1/32"}
+		c.External.HeaderFormat = config.HeaderFormatJWT
+	}))
+	now := time.Now()
+	with := func(mod func(c map[string]any)) string {
+		c := validClaims(now)
+		mod(c)
+		return string(mustJSON(c))
+	}
+	// raw appends members to the valid claims as raw JSON, dropping drop first.
+	raw := func(drop, tail string) string {
+		c := validClaims(now)
+		delete(c, drop)
+		b := mustJSON(c)
+		return string(b[:len(b)-1]) + tail + "}"
+	}
+	enc := base64.RawURLEncoding.EncodeToString
+	for _, tc := range []struct {
+		name   string
+		claims string // JSON
+		want   tokenError
+	}{
+		{"no sub", with(func(c map[string]any) { delete(c, "sub") }), errNoSubject},
+		{"empty sub", with(func(c map[string]any) { c["sub"] = "" }), errNoSubject},
+		{"numeric sub", with(func(c map[string]any) { c["sub"] = 7 }), errNoSubject},
+		{"null sub", raw("sub", `,"sub":null`), errNoSubject},
+		{"duplicate sub", raw("", `,"sub":"admin"`), errDuplicateClaims},
+		{"duplicate sub spelled with an escape", raw("", `,"\u0073ub":"admin"`), errDuplicateClaims},
+		{"duplicate key in a nested claim", raw("tenant", `,"tenant":{"id":"acme","id":"evil"}`), errDuplicateClaims},
+		{"exp 1e30", with(func(c map[string]any) { c["exp"] = 1e30 }), errBadExp},
+		{"exp 1e400", raw("exp", `,"exp":1e400`), errBadExp},
+		{"exp beyond the year 9999", with(func(c map[string]any) { c["exp"] = int64(253402300800) }), errBadExp},
+		{"negative exp", with(func(c map[string]any) { c["exp"] = -1 }), errBadExp},
+		{"string exp", with(func(c map[string]any) { c["exp"] = "NaN" }), errBadExp},
+		{"negative nbf", with(func(c map[string]any) { c["nbf"] = -1 }), errBadNbf},
+		{"string nbf", with(func(c map[string]any) { c["nbf"] = "Infinity" }), errBadNbf},
+		{"iat beyond the year 9999", with(func(c map[string]any) { c["iat"] = 1e30 }), errBadIat},
+		{"negative iat", with(func(c map[string]any) { c["iat"] = -5 }), errBadIat},
+		{"expired", with(func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() }), errExpired},
+		{"valid", with(func(map[string]any) {}), ""},
+		{"valid without exp", with(func(c map[string]any) { delete(c, "exp") }), ""},
+		{"same name in different objects", raw("", `,"x":{"sub":"a","y":{"sub":"b"}}`), ""},
+	} {
+		for _, form := range []struct{ url, header string }{
+			{url, enc([]byte(tc.claims))},
+			{jwtURL, enc([]byte(`{"alg":"RS256"}`)) + "." + enc([]byte(tc.claims)) + ".c2ln"},
+		} {
+			resp, body := do(t, form.url, func(r *http.Request) { r.Header.Set("X-Jwt-Payload", form.header) })
+			if tc.want == "" {
+				if resp.StatusCode != 200 {
+					t.Errorf("%s (%s): status %d, want 200: %s", tc.name, form.url, resp.StatusCode, body)
+				}
+				continue
+			}
+			if resp.StatusCode != 401 || !strings.Contains(body, string(tc.want)) {
+				t.Errorf("%s (%s): status %d, body %s; want 401 with %q", tc.name, form.url, resp.StatusCode, body, tc.want)
+			}
+		}
+	}
+	// A forwarded JWT whose header names a member twice is refused too:
+	// the proxy verified one reading of that header.
+	dupHeader := enc([]byte(`{"alg":"none","alg":"RS256"}`)) + "." + enc(mustJSON(validClaims(now))) + ".c2ln"
+	resp, body := do(t, jwtURL, func(r *http.Request) { r.Header.Set("X-Jwt-Payload", dupHeader) })
+	if resp.StatusCode != 401 || !strings.Contains(body, string(errDuplicateClaims)) {
+		t.Errorf("duplicate key in a forwarded JWT header: status %d, body %s", resp.StatusCode, body)
 	}
 }

@@ -3,6 +3,10 @@ package auth
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +106,9 @@ func FuzzDecodeExternal(f *testing.F) {
 	for _, s := range []string{
 		"", "e30", "eyJzdWIiOiJhIn0", "eyJzdWIiOiJhIn0=", "eyJzdWIiOiJhIn0===", "W10", "bnVsbA",
 		"Bearer a.eyJzdWIiOiJhIn0.b", "a.eyJleHAiOiJ4In0.c", "!!!", strings.Repeat("A", 100),
+		"Bearer e30.eyJzdWIiOiJhIn0.b", b64([]byte(`{"sub":"a","sub":"admin"}`)),
+		b64([]byte(`{"alg":"RS256","alg":"none"}`)) + "." + b64([]byte(`{"sub":"a"}`)) + ".c",
+		b64([]byte(`{"sub":"a","t":{"x":[{"k":1,"k":2}]}}`)),
 	} {
 		f.Add(s, false)
 		f.Add(s, true)
@@ -115,12 +122,137 @@ func FuzzDecodeExternal(f *testing.F) {
 		if err == nil && claims == nil {
 			t.Fatal("no claims and no error")
 		}
+		if err != nil && err != errMissingClaims && err != errMalformedClaims && err != errDuplicateClaims {
+			t.Fatalf("decodeExternal(%q): %v is not a claims-header error", value, err)
+		}
 		if err == nil {
 			// Whatever was decoded must survive identity building.
 			_ = newIdentity(claims, false, nil)
 			_, _, _ = numericDate(claims, "exp")
 		}
 	})
+}
+
+// FuzzDecodeClaims checks the duplicate-refusing decoder of token and
+// claims JSON against encoding/json: whatever it accepts, encoding/json
+// decodes to the same value; it refuses a duplicate exactly when the input
+// holds more members than encoding/json's result keeps (each member has one
+// colon outside strings); anything else it refuses, encoding/json refuses
+// too.
+func FuzzDecodeClaims(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"sub":"a"}`, `{"sub":"a","sub":"admin"}`, `{"sub":"a","\u0073ub":"b"}`,
+		`{"a":{"b":[1,{"c":2,"c":3}]}}`, `{"a":[{"b":1},{"b":2}]}`, `{"a":1e400,"b":-0,"c":1.5,"d":12345678901234567890}`,
+		`{"a":"\ud800","b":"\"}:"}`, "{\"\xff\":1,\"\xfe\":2}", `{"a":1,}`, `{"a":1} x`, `[]`, ` {"a":null} `,
+		`{"sub":"","\u0073ub"`, // a duplicate in truncated JSON is malformed first
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := decodeClaims(b)
+		want, stdErr := stdDecodeClaims(b)
+		switch {
+		case err == nil:
+			if stdErr != nil {
+				t.Fatalf("%q: accepted, encoding/json refuses it: %v", b, stdErr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%q: decoded %#v, encoding/json %#v", b, got, want)
+			}
+			if n := colonsOutsideStrings(b); n != countMembers(got) {
+				t.Fatalf("%q: accepted with %d members, %d colons: a duplicate got through", b, countMembers(got), n)
+			}
+		case errors.Is(err, errDuplicateKey):
+			if stdErr != nil {
+				t.Fatalf("%q: duplicate reported in JSON encoding/json refuses: %v", b, stdErr)
+			}
+			if n := colonsOutsideStrings(b); n <= countMembers(want) {
+				t.Fatalf("%q: duplicate reported, yet all %d members are distinct", b, n)
+			}
+		case err == errMalformed:
+			if stdErr == nil {
+				t.Fatalf("%q: refused as malformed, encoding/json decodes %#v", b, want)
+			}
+		default:
+			t.Fatalf("%q: unexpected error %v", b, err)
+		}
+	})
+}
+
+// stdDecodeClaims is the decoder decodeClaims replaced: encoding/json,
+// numbers normalized the same way, trailing data refused, duplicates
+// resolved last-one-wins.
+func stdDecodeClaims(b []byte) (map[string]any, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		return nil, errMalformed
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errMalformed
+	}
+	return normalizeNumbers(m).(map[string]any), nil
+}
+
+func normalizeNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x.String()
+	case map[string]any:
+		for k, e := range x {
+			x[k] = normalizeNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = normalizeNumbers(e)
+		}
+	}
+	return v
+}
+
+// colonsOutsideStrings counts the name separators of valid JSON: one per
+// object member.
+func colonsOutsideStrings(b []byte) int {
+	n, in := 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case in && c == '\\':
+			i++ // skip the escaped character
+		case c == '"':
+			in = !in
+		case !in && c == ':':
+			n++
+		}
+	}
+	return n
+}
+
+// countMembers counts the members of all objects in a decoded value.
+func countMembers(v any) int {
+	n := 0
+	switch x := v.(type) {
+	case map[string]any:
+		n += len(x)
+		for _, e := range x {
+			n += countMembers(e)
+		}
+	case []any:
+		for _, e := range x {
+			n += countMembers(e)
+		}
+	}
+	return n
 }
 
 func FuzzParseJWKS(f *testing.F) {

@@ -24,6 +24,10 @@ type Identity struct {
 	// Unrestricted is true when per-tool scope checks do not apply to the
 	// caller: the "none" strategy, and stdio unless its scopes are enforced.
 	Unrestricted bool
+
+	// owner is who the caller is for session binding: issuer and subject,
+	// "" when anonymous.
+	owner string
 }
 
 // HasScope reports whether the caller holds scope.
@@ -79,6 +83,15 @@ func SubjectFromContext(ctx context.Context) string {
 	return id.Subject
 }
 
+// SessionOwner returns who the caller of ctx is for session binding (its
+// issuer and subject), "" when there is none or it is anonymous: a session
+// opened by one owner is refused to every other. Install it as
+// httpserver.Options.SessionOwner.
+func SessionOwner(ctx context.Context) string {
+	id, _ := identityFrom(ctx)
+	return id.owner
+}
+
 // identityFrom returns the identity of ctx without copying it, for this
 // package, which never changes an identity.
 func identityFrom(ctx context.Context) (Identity, bool) {
@@ -96,6 +109,8 @@ func newIdentity(claims map[string]any, exposeAll bool, exposed map[string]bool)
 	id := Identity{Claims: make(map[string]any)}
 	if sub, ok := claims["sub"].(string); ok {
 		id.Subject = sub
+		iss, _ := claims["iss"].(string)
+		id.owner = iss + "\x00" + sub
 	}
 	id.Scopes = scopesOf(claims)
 	for k, v := range claims {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -83,6 +84,22 @@ func TestLocalTokens(t *testing.T) {
 		t.Fatal("std payload has no +/ characters; adjust the note claim")
 	}
 	rsHeader := header(map[string]any{"alg": "RS256", "kid": "rsa-1"})
+	// rawClaims is the valid payload with members appended as raw JSON, the
+	// only way to send duplicate names or numbers Go cannot marshal. drop
+	// names a member to leave out first.
+	rawClaims := func(drop, tail string) []byte {
+		c := validClaims(now)
+		delete(c, drop)
+		b := mustJSON(c)
+		return append(b[:len(b)-1:len(b)-1], tail+"}"...)
+	}
+	rawToken := func(hdr, payload []byte) string {
+		return "Bearer " + signRS256Raw(t, rsaKey, hdr, payload, base64.RawURLEncoding)
+	}
+	nestedDup := strings.Replace(string(claimsJSON), `"tenant":{"id":"acme"}`, `"tenant":{"id":"acme","id":"evil"}`, 1)
+	if nestedDup == string(claimsJSON) {
+		t.Fatal("the tenant claim is not where the nested duplicate expects it")
+	}
 
 	cases := []struct {
 		name      string
@@ -135,6 +152,43 @@ func TestLocalTokens(t *testing.T) {
 		{"payload not an object", "Bearer " + signRS256Raw(t, rsaKey, rsHeader, []byte(`["iss"]`), base64.RawURLEncoding), "", 401, challengeInvalid},
 		{"trailing data after payload", "Bearer " + signRS256Raw(t, rsaKey, rsHeader, append(append([]byte{}, claimsJSON...), []byte(` {}`)...), base64.RawURLEncoding), "", 401, challengeInvalid},
 		{"two tokens", "Bearer " + valid + " " + valid, "", 401, challengeInvalid},
+
+		// Time claims are finite numbers from 0 to the end of the year 9999,
+		// never clamped into range.
+		{"exp 1e30", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["exp"] = 1e30 }), nil), "", 401, challengeInvalid},
+		{"exp 1e400", rawToken(rsHeader, rawClaims("exp", `,"exp":1e400`)), "", 401, challengeInvalid},
+		{"exp beyond the year 9999", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["exp"] = int64(253402300800) }), nil), "", 401, challengeInvalid},
+		{"exp beyond int64", rawToken(rsHeader, rawClaims("exp", `,"exp":92233720368547758070`)), "", 401, challengeInvalid},
+		{"negative exp", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["exp"] = -1 }), nil), "", 401, challengeInvalid},
+		{"exp NaN string", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["exp"] = "NaN" }), nil), "", 401, challengeInvalid},
+		{"exp Infinity string", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["exp"] = "Infinity" }), nil), "", 401, challengeInvalid},
+		{"exp null", rawToken(rsHeader, rawClaims("exp", `,"exp":null`)), "", 401, challengeInvalid},
+		{"negative nbf", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["nbf"] = -1 }), nil), "", 401, challengeInvalid},
+		{"nbf beyond the year 9999", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["nbf"] = 1e30 }), nil), "", 401, challengeInvalid},
+		{"negative iat", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["iat"] = -1e30 }), nil), "", 401, challengeInvalid},
+		{"iat beyond the year 9999", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["iat"] = int64(253402300800) }), nil), "", 401, challengeInvalid},
+		{"string iat", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["iat"] = "1" }), nil), "", 401, challengeInvalid},
+
+		// The maximum token lifetime (24h by default) plus leeway.
+		{"lifetime at the maximum", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["exp"] = now.Add(24*time.Hour + 20*time.Second).Unix() }), nil), "", 200, ""},
+		{"lifetime beyond the maximum", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["exp"] = now.Add(25 * time.Hour).Unix() }), nil), "", 401, challengeInvalid},
+		{"exp at the end of the year 9999", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["exp"] = int64(253402300799) }), nil), "", 401, challengeInvalid},
+
+		// Every caller has a subject of its own.
+		{"no sub", "Bearer " + sign(t, rs, with(func(c map[string]any) { delete(c, "sub") }), nil), "", 401, challengeInvalid},
+		{"empty sub", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["sub"] = "" }), nil), "", 401, challengeInvalid},
+		{"numeric sub", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["sub"] = 42 }), nil), "", 401, challengeInvalid},
+		{"null sub", rawToken(rsHeader, rawClaims("sub", `,"sub":null`)), "", 401, challengeInvalid},
+		{"list sub", "Bearer " + sign(t, rs, with(func(c map[string]any) { c["sub"] = []string{"alice"} }), nil), "", 401, challengeInvalid},
+
+		// A member named twice is refused, whichever copy a parser believes.
+		{"duplicate sub", rawToken(rsHeader, rawClaims("", `,"sub":"admin"`)), "", 401, challengeInvalid},
+		{"duplicate sub spelled with an escape", rawToken(rsHeader, rawClaims("", `,"\u0073ub":"admin"`)), "", 401, challengeInvalid},
+		{"duplicate key in a nested claim", rawToken(rsHeader, []byte(nestedDup)), "", 401, challengeInvalid},
+		{"duplicate key in a list element", rawToken(rsHeader, rawClaims("", `,"x":[{"a":1,"a":2}]`)), "", 401, challengeInvalid},
+		{"duplicate alg in the header", rawToken([]byte(`{"alg":"HS256","alg":"RS256","kid":"rsa-1"}`), claimsJSON), "", 401, challengeInvalid},
+		{"duplicate kid in the header", rawToken([]byte(`{"alg":"RS256","kid":"rsa-1","kid":"rsa-1"}`), claimsJSON), "", 401, challengeInvalid},
+		{"same name in different objects", rawToken(rsHeader, rawClaims("", `,"x":{"sub":"a","y":{"sub":"b"}}`)), "", 200, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,8 +236,8 @@ var wantReason = map[string]tokenError{
 	"nbf in the future":                    errNotYetValid,
 	"iat in the future":                    errIssuedInFuture,
 	"no exp":                               errNoExp,
-	"string exp":                           errNumericDate,
-	"string nbf":                           errNumericDate,
+	"string exp":                           errBadExp,
+	"string nbf":                           errBadNbf,
 	"wrong iss":                            errIssuer,
 	"no iss":                               errIssuer,
 	"wrong aud":                            errAudience,
@@ -206,6 +260,33 @@ var wantReason = map[string]tokenError{
 	"payload not an object":                errMalformed,
 	"trailing data after payload":          errMalformed,
 	"two tokens":                           errMalformed,
+
+	"exp 1e30":                             errBadExp,
+	"exp 1e400":                            errBadExp,
+	"exp beyond the year 9999":             errBadExp,
+	"exp beyond int64":                     errBadExp,
+	"negative exp":                         errBadExp,
+	"exp NaN string":                       errBadExp,
+	"exp Infinity string":                  errBadExp,
+	"exp null":                             errBadExp,
+	"negative nbf":                         errBadNbf,
+	"nbf beyond the year 9999":             errBadNbf,
+	"negative iat":                         errBadIat,
+	"iat beyond the year 9999":             errBadIat,
+	"string iat":                           errBadIat,
+	"lifetime beyond the maximum":          errLifetime,
+	"exp at the end of the year 9999":      errLifetime,
+	"no sub":                               errNoSubject,
+	"empty sub":                            errNoSubject,
+	"numeric sub":                          errNoSubject,
+	"null sub":                             errNoSubject,
+	"list sub":                             errNoSubject,
+	"duplicate sub":                        errDuplicateKey,
+	"duplicate sub spelled with an escape": errDuplicateKey,
+	"duplicate key in a nested claim":      errDuplicateKey,
+	"duplicate key in a list element":      errDuplicateKey,
+	"duplicate alg in the header":          errDuplicateKey,
+	"duplicate kid in the header":          errDuplicateKey,
 }
 
 func queryPrefix(q string) string {
@@ -364,17 +445,120 @@ func TestNumericClaims(t *testing.T) {
 		t.Fatalf("nested numbers: %#v", c)
 	}
 	now := time.Unix(1_000_000, 0)
-	if err := checkTimes(map[string]any{"exp": c["big"]}, now, 0); err != errNumericDate {
-		t.Fatalf("out-of-range exp: %v", err)
+	for _, tc := range []struct {
+		name   string
+		claims map[string]any
+		max    time.Duration
+		want   error
+	}{
+		{"exp beyond float64", map[string]any{"exp": c["big"]}, 0, errBadExp},
+		{"exp 2^62", map[string]any{"exp": int64(1 << 62)}, 0, errBadExp},
+		{"exp 1e30", map[string]any{"exp": 1e30}, 0, errBadExp},
+		{"exp NaN", map[string]any{"exp": math.NaN()}, 0, errBadExp},
+		{"exp +Inf", map[string]any{"exp": math.Inf(1)}, 0, errBadExp},
+		{"exp -Inf", map[string]any{"exp": math.Inf(-1)}, 0, errBadExp},
+		{"exp -0.5", map[string]any{"exp": -0.5}, 0, errBadExp},
+		{"exp boolean", map[string]any{"exp": true}, 0, errBadExp},
+		{"exp == now is expired", map[string]any{"exp": int64(1_000_000)}, 0, errExpired},
+		{"exp at the last second of 9999", map[string]any{"exp": int64(maxNumericDate)}, 0, nil},
+		{"exp just past it", map[string]any{"exp": maxNumericDate + 0.5}, 0, errBadExp},
+		{"fractional exp at the limit", map[string]any{"exp": float64(maxNumericDate)}, 0, nil},
+		// A malformed nbf or iat is refused even when exp alone would
+		// already refuse the token, and whatever their values would say.
+		{"bad nbf and expired", map[string]any{"exp": int64(1), "nbf": "x"}, 0, errBadNbf},
+		{"iat NaN", map[string]any{"exp": int64(2_000_000), "iat": math.NaN()}, 0, errBadIat},
+		{"nbf -1", map[string]any{"exp": int64(2_000_000), "nbf": int64(-1)}, 0, errBadNbf},
+		{"nbf 0", map[string]any{"exp": int64(2_000_000), "nbf": int64(0), "iat": 0.0}, 0, nil},
+		{"lifetime within the maximum", map[string]any{"exp": int64(1_000_000 + 3600)}, time.Hour, nil},
+		{"lifetime beyond the maximum", map[string]any{"exp": int64(1_000_000 + 3601)}, time.Hour, errLifetime},
+		{"no maximum", map[string]any{"exp": int64(maxNumericDate)}, 0, nil},
+	} {
+		if err := checkTimes(tc.claims, now, 0, tc.max); err != tc.want {
+			t.Errorf("%s: checkTimes = %v, want %v", tc.name, err, tc.want)
+		}
 	}
-	if err := checkTimes(map[string]any{"exp": int64(1 << 62)}, now, 0); err != nil {
-		t.Fatalf("far-future exp: %v", err)
+	// Leeway widens the maximum lifetime as it widens the expiry.
+	if err := checkTimes(map[string]any{"exp": int64(1_000_000 + 3630)}, now, 30*time.Second, time.Hour); err != nil {
+		t.Errorf("lifetime within the maximum plus leeway: %v", err)
 	}
-	if err := checkTimes(map[string]any{"exp": int64(1_000_000)}, now, 0); err != errExpired {
-		t.Fatalf("exp == now must be expired: %v", err)
+	if err := checkTimes(map[string]any{"exp": int64(1_000_000 + 3631)}, now, 30*time.Second, time.Hour); err != errLifetime {
+		t.Errorf("lifetime beyond the maximum plus leeway: %v", err)
 	}
-	if err := checkTimes(map[string]any{"exp": true}, now, 0); err != errNumericDate {
-		t.Fatalf("boolean exp: %v", err)
+}
+
+func TestDecodeClaimsDuplicates(t *testing.T) {
+	for _, tc := range []struct {
+		json string
+		want error
+	}{
+		{`{"sub":"a","sub":"admin"}`, errDuplicateKey},
+		{`{"sub":"a","\u0073ub":"admin"}`, errDuplicateKey},
+		{`{"a":{"b":1,"c":{"d":[{"e":1,"e":1}]}}}`, errDuplicateKey},
+		{`{"a":{"b":1,"b":null}}`, errDuplicateKey},
+		{`{"a":[{"b":1},{"b":1}],"c":{"b":1}}`, nil},
+		{`{"sub":"a","Sub":"b"}`, nil}, // names are case-sensitive
+		{`{"":1,"":2}`, errDuplicateKey},
+		{`{"a" : 1, "b":{"a" :2}, "a"` + "\n\t:3}", errDuplicateKey},
+		{`{"k":"a\"b","a\"b":1,"x":"a\"b"}`, nil}, // escaped quotes do not end names
+		{`{"a\"b":1,"a\"b":2}`, errDuplicateKey},
+		{`{"é":1,"\u00e9":2}`, errDuplicateKey},
+		{"{\"\xff\":1,\"\xfe\":2}", errDuplicateKey}, // both names decode to U+FFFD
+		{`{"a":"b:","c":[":"]}`, nil},
+		{`{"sub":"","\u0073ub"`, errMalformed}, // malformed first
+		{`{"a":1,}`, errMalformed},
+		{`{"a":[1,]}`, errMalformed},
+		{`{"a" 1}`, errMalformed},
+		{`{1:2}`, errMalformed},
+		{`{"a":1}}`, errMalformed},
+		{`{"a":1} {"a":2}`, errMalformed},
+		{`{"a":1`, errMalformed},
+		{`{"a":]}`, errMalformed},
+		{`[{"a":1}]`, errMalformed},
+		{` {"a":1} `, nil},
+	} {
+		_, err := decodeClaims([]byte(tc.json))
+		if err != tc.want {
+			t.Errorf("decodeClaims(%s) = %v, want %v", tc.json, err, tc.want)
+		}
+	}
+	// encoding/json refuses nesting beyond 10000 levels.
+	deep := strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001)
+	if _, err := decodeClaims([]byte(deep)); err != errMalformed {
+		t.Errorf("nesting beyond 10000 levels: %v", err)
+	}
+	deep = strings.Repeat(`{"a":[`, 4000) + "1" + strings.Repeat("]}", 4000)
+	if _, err := decodeClaims([]byte(deep)); err != nil {
+		t.Errorf("nesting of 8000 levels: %v", err)
+	}
+	deep = strings.Repeat(`{"a":{"b":1,"b":2},"c":[`, 3000) + "1" + strings.Repeat("]}", 3000)
+	if _, err := decodeClaims([]byte(deep)); err != errDuplicateKey {
+		t.Errorf("duplicates at every level of deep nesting: %v", err)
+	}
+}
+
+func TestLocalMaxTokenLifetime(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		max    time.Duration
+		exp    time.Duration // from now
+		status int
+	}{
+		{"off: a token for a year", 0, 365 * 24 * time.Hour, 200},
+		{"1h: within", time.Hour, time.Hour, 200},
+		{"1h: beyond, leeway included", time.Hour, time.Hour + 31*time.Second, 401},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newLocalFixture(t, func(c *config.Auth) { c.Local.MaxTokenLifetime.Duration = tc.max })
+			claims := validClaims(f.clock.Now())
+			claims["exp"] = f.clock.Now().Add(tc.exp).Unix()
+			resp, body := do(t, f.url, bearer(sign(t, rsaSigner(t), claims, nil)))
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			if tc.status == 401 && !strings.Contains(body, string(errLifetime)) {
+				t.Fatalf("body %s does not give the reason %q", body, errLifetime)
+			}
+		})
 	}
 }
 

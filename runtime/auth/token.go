@@ -7,9 +7,11 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxTokenBytes is the largest bearer token accepted. Real access tokens are
@@ -43,11 +45,22 @@ const (
 	errExpired         tokenError = "token has expired"
 	errNotYetValid     tokenError = "token is not valid yet (nbf)"
 	errIssuedInFuture  tokenError = "token is issued in the future (iat)"
-	errNumericDate     tokenError = "token time claims must be numbers"
+	errBadExp          tokenError = "token exp is not a valid NumericDate (seconds from 0 to 253402300799)"
+	errBadNbf          tokenError = "token nbf is not a valid NumericDate (seconds from 0 to 253402300799)"
+	errBadIat          tokenError = "token iat is not a valid NumericDate (seconds from 0 to 253402300799)"
+	errLifetime        tokenError = "token expires too far ahead (exp is beyond the maximum token lifetime this server accepts)"
+	errNoSubject       tokenError = "token has no subject (sub must be a non-empty string)"
+	errDuplicateKey    tokenError = "token JSON names the same member twice"
 	errUntrustedPeer   tokenError = "claims header not accepted from this client"
 	errMissingClaims   tokenError = "missing claims header"
 	errMalformedClaims tokenError = "malformed claims header"
+	errDuplicateClaims tokenError = "claims header JSON names the same member twice"
 )
+
+// maxNumericDate is the last second of the year 9999 (UTC). A time claim
+// beyond it (or negative, or not a finite number) is refused rather than
+// clamped: clamping turned "exp": 1e30 into a token that never expires.
+const maxNumericDate = 253402300799
 
 // rawURL is the only base64 variant JWS compact serialization allows:
 // URL-safe alphabet, no padding, zero trailing bits.
@@ -56,7 +69,7 @@ var rawURL = base64.RawURLEncoding.Strict()
 // compactToken is a JWS compact serialization split into its parts, with
 // header and claims decoded.
 type compactToken struct {
-	header       map[string]json.RawMessage
+	header       map[string]any
 	alg, kid     string
 	claims       map[string]any
 	signingInput []byte
@@ -120,55 +133,126 @@ func parseCompact(tok string) (*compactToken, error) {
 	// Header names are case-sensitive (RFC 7515): decode into a map so
 	// "ALG" or "Crit" is never mistaken for "alg" or "crit", as
 	// encoding/json's case-insensitive struct matching would.
-	if err := decodeObject(hb, &t.header); err != nil {
+	if t.header, err = decodeClaims(hb); err != nil {
+		return nil, malformed(err)
+	}
+	if t.alg, _ = t.header["alg"].(string); t.alg == "" {
 		return nil, errMalformed
 	}
-	if err := json.Unmarshal(t.header["alg"], &t.alg); err != nil || t.alg == "" {
+	switch kid := t.header["kid"].(type) {
+	case string:
+		t.kid = kid
+	case nil: // absent, or null
+	default:
 		return nil, errMalformed
 	}
-	if raw, ok := t.header["kid"]; ok {
-		if err := json.Unmarshal(raw, &t.kid); err != nil {
-			return nil, errMalformed
-		}
+	if t.claims, err = decodeClaims(pb); err != nil {
+		return nil, malformed(err)
 	}
-	claims, err := decodeClaims(pb)
-	if err != nil {
-		return nil, errMalformed
-	}
-	t.claims = claims
 	return t, nil
 }
 
-// decodeObject decodes exactly one JSON object from b into v, refusing
-// trailing data.
-func decodeObject(b []byte, v any) error {
+// malformed maps a JSON decoding error of a token to its reason: a
+// duplicate member name is named as such, anything else is malformed.
+func malformed(err error) error {
+	if errors.Is(err, errDuplicateKey) {
+		return errDuplicateKey
+	}
+	return errMalformed
+}
+
+// decodeClaims decodes exactly one JSON object from b (a JWT header or
+// payload, or forwarded claims), refusing trailing data and, with
+// errDuplicateKey, any object at any depth that names a member twice.
+// encoding/json lets the last duplicate win, so {"sub":"a","sub":"admin"}
+// would be admin here while another parser (the proxy's, the issuer's
+// audit log) sees "a". Numbers become int64 when they are integers (so CEL
+// compares them with integer literals) and float64 otherwise; a number
+// beyond float64 keeps its text.
+func decodeClaims(b []byte) (map[string]any, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
-		return errMalformed
+		return nil, errMalformed
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return err
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, errMalformed
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errMalformed
+		return nil, errMalformed
 	}
-	return nil
-}
-
-// decodeClaims decodes a JSON object of claims. Numbers become int64 when
-// they are integers (so CEL compares them with integer literals) and
-// float64 otherwise.
-func decodeClaims(b []byte) (map[string]any, error) {
-	var m map[string]any
-	if err := decodeObject(b, &m); err != nil {
+	// Only well-formed JSON gets here, so a duplicate is reported only
+	// when it is the one thing wrong with the input.
+	if err := checkDuplicateKeys(b); err != nil {
 		return nil, err
 	}
 	for k, v := range m {
 		m[k] = normalizeJSON(v)
 	}
 	return m, nil
+}
+
+// checkDuplicateKeys returns errDuplicateKey when an object anywhere in b,
+// which must be valid JSON, names a member twice. Names are compared as
+// encoding/json decodes them: "sub" and "\u0073ub" are the same member,
+// and so are two names whose invalid UTF-8 both decodes to U+FFFD. The
+// names of each object are sorted when it closes, so a hostile token with
+// thousands of members costs O(n log n), not O(n²), and plain names are
+// compared in place, without copies.
+func checkDuplicateKeys(b []byte) error {
+	// names holds the member names of the open objects, innermost last;
+	// starts[i] is where the names of the i-th open object begin. Arrays
+	// need no entry: a member name belongs to the innermost open object.
+	var nameBuf [32][]byte
+	var startBuf [8]int
+	names, starts := nameBuf[:0], startBuf[:0]
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{':
+			starts = append(starts, len(names))
+		case '}':
+			own := names[starts[len(starts)-1]:]
+			slices.SortFunc(own, bytes.Compare)
+			for j := 1; j < len(own); j++ {
+				if bytes.Equal(own[j-1], own[j]) {
+					return errDuplicateKey
+				}
+			}
+			names = names[:starts[len(starts)-1]]
+			starts = starts[:len(starts)-1]
+		case '"':
+			end, plain := i+1, true
+			for ; b[end] != '"'; end++ {
+				if b[end] == '\\' {
+					end++ // the escaped character cannot end the string
+					plain = false
+				} else if b[end] >= utf8.RuneSelf {
+					plain = false
+				}
+			}
+			lit := b[i : end+1]
+			i = end
+			next := end + 1
+			for next < len(b) && (b[next] == ' ' || b[next] == '\t' || b[next] == '\n' || b[next] == '\r') {
+				next++
+			}
+			if next == len(b) || b[next] != ':' {
+				continue // a value, not a member name
+			}
+			name := lit[1 : len(lit)-1]
+			if !plain {
+				var s string
+				if err := json.Unmarshal(lit, &s); err != nil {
+					return errMalformed
+				}
+				name = []byte(s)
+			}
+			names = append(names, name)
+		}
+	}
+	return nil
 }
 
 func normalizeJSON(v any) any {
@@ -198,8 +282,10 @@ func normalizeJSON(v any) any {
 }
 
 // numericDate reads a NumericDate claim (RFC 7519: seconds since the epoch,
-// a JSON number). present is false when the claim is absent; a string,
-// boolean or other type is an error, unlike jwx, which accepts "exp":"123".
+// a JSON number). present is false when the claim is absent. A string,
+// boolean or other type is an error, unlike jwx, which accepts "exp":"123";
+// so is a number outside 0 to 253402300799 (the end of the year 9999): such
+// a date is refused as malformed, never clamped into range.
 func numericDate(claims map[string]any, name string) (t time.Time, present bool, err error) {
 	v, ok := claims[name]
 	if !ok {
@@ -208,24 +294,39 @@ func numericDate(claims map[string]any, name string) (t time.Time, present bool,
 	var secs float64
 	switch x := v.(type) {
 	case int64:
-		secs = float64(x)
+		if x < 0 || x > maxNumericDate {
+			return time.Time{}, true, badDate(name)
+		}
+		return time.Unix(x, 0), true, nil
 	case float64:
 		secs = x
 	default:
-		return time.Time{}, true, errNumericDate
+		return time.Time{}, true, badDate(name)
 	}
-	if math.IsNaN(secs) || math.IsInf(secs, 0) {
-		return time.Time{}, true, errNumericDate
+	// NaN fails both comparisons; infinities fail one.
+	if !(secs >= 0 && secs <= maxNumericDate) {
+		return time.Time{}, true, badDate(name)
 	}
-	// Clamp absurd values instead of overflowing time arithmetic.
-	const maxSecs = 1 << 40
-	secs = math.Max(-maxSecs, math.Min(maxSecs, secs))
 	whole, frac := math.Modf(secs)
 	return time.Unix(int64(whole), int64(frac*1e9)), true, nil
 }
 
-// checkTimes applies exp (required), nbf and iat with leeway.
-func checkTimes(claims map[string]any, now time.Time, leeway time.Duration) error {
+// badDate is the reason a malformed time claim is refused.
+func badDate(name string) tokenError {
+	switch name {
+	case "nbf":
+		return errBadNbf
+	case "iat":
+		return errBadIat
+	}
+	return errBadExp
+}
+
+// checkTimes applies exp (required), nbf and iat with leeway, and refuses
+// a token whose exp lies more than maxLifetime (plus leeway) ahead of now;
+// maxLifetime 0 allows any lifetime. Every time claim present must be a
+// valid NumericDate, even one whose check would pass anyway.
+func checkTimes(claims map[string]any, now time.Time, leeway, maxLifetime time.Duration) error {
 	exp, ok, err := numericDate(claims, "exp")
 	if err != nil {
 		return err
@@ -233,22 +334,35 @@ func checkTimes(claims map[string]any, now time.Time, leeway time.Duration) erro
 	if !ok {
 		return errNoExp
 	}
+	nbf, hasNbf, err := numericDate(claims, "nbf")
+	if err != nil {
+		return err
+	}
+	iat, hasIat, err := numericDate(claims, "iat")
+	if err != nil {
+		return err
+	}
 	if !now.Before(exp.Add(leeway)) {
 		return errExpired
 	}
-	nbf, ok, err := numericDate(claims, "nbf")
-	if err != nil {
-		return err
+	if maxLifetime > 0 && exp.After(now.Add(maxLifetime+leeway)) {
+		return errLifetime
 	}
-	if ok && now.Add(leeway).Before(nbf) {
+	if hasNbf && now.Add(leeway).Before(nbf) {
 		return errNotYetValid
 	}
-	iat, ok, err := numericDate(claims, "iat")
-	if err != nil {
-		return err
-	}
-	if ok && now.Add(leeway).Before(iat) {
+	if hasIat && now.Add(leeway).Before(iat) {
 		return errIssuedInFuture
+	}
+	return nil
+}
+
+// checkSubject requires the sub claim to be a non-empty string. Sessions
+// are bound to the subject and tools identify callers by it: without one,
+// every such caller would share one owner.
+func checkSubject(claims map[string]any) error {
+	if sub, ok := claims["sub"].(string); !ok || sub == "" {
+		return errNoSubject
 	}
 	return nil
 }

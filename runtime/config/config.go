@@ -89,6 +89,35 @@ type HTTP struct {
 	// MaxBodyBytes is the largest request body accepted; larger bodies are
 	// refused with 413.
 	MaxBodyBytes int64 `toml:"max_body_bytes"`
+	// MaxBodyBytesInFlight bounds the bytes of request bodies held in
+	// memory at once, across all requests; a request that would exceed it
+	// gets 503 with Retry-After instead of waiting. At least MaxBodyBytes.
+	MaxBodyBytesInFlight int64 `toml:"max_body_bytes_in_flight"`
+	// BodyReadTimeout bounds how long a client may take to send a request
+	// body once its headers are in (a body trickled byte by byte is cut off
+	// with 408).
+	BodyReadTimeout Duration `toml:"body_read_timeout"`
+	// MaxHeaderBytes is the largest request header block accepted, request
+	// line included; larger ones get 431. Bearer tokens stay under 8 KiB.
+	MaxHeaderBytes int `toml:"max_header_bytes"`
+	// SessionIdleTimeout is how long a session may stay unused before it
+	// ends; requests naming it then get 404, as for any unknown session.
+	// A session with an open stream does not idle.
+	SessionIdleTimeout Duration `toml:"session_idle_timeout"`
+	// MaxSessions bounds the live sessions of the whole server; beyond it,
+	// a new session is refused with 503 and Retry-After.
+	MaxSessions int `toml:"max_sessions"`
+	// MaxSessionsPerSubject bounds the live sessions of one authenticated
+	// subject; opening one more ends that subject's least recently used
+	// session, so a client that crashed without DELETE is never locked out.
+	MaxSessionsPerSubject int `toml:"max_sessions_per_subject"`
+	// MaxStreams bounds the long-lived streams open at once (legacy SSE,
+	// GET /mcp, subscriptions/listen); beyond it, 429 with Retry-After.
+	MaxStreams int `toml:"max_streams"`
+	// MaxStreamsPerCaller bounds the streams of one caller: its subject, or
+	// its address when the caller is anonymous; beyond it, 429 with
+	// Retry-After.
+	MaxStreamsPerCaller int `toml:"max_streams_per_caller"`
 	// Stateless serves streamable HTTP without sessions, so any replica can
 	// answer any request (no sticky sessions needed).
 	Stateless bool `toml:"stateless"`
@@ -211,6 +240,17 @@ func Defaults(name, version string) Config {
 				IdleTimeout:       Duration{2 * time.Minute},
 				ShutdownTimeout:   Duration{15 * time.Second},
 				MaxBodyBytes:      4 << 20,
+				// The memory budget of the defaults: 16 MiB of bodies, and
+				// streams and sessions at tens of KiB each, fit the chart's
+				// 256Mi limit with room for the heap of the tools.
+				MaxBodyBytesInFlight:  16 << 20,
+				BodyReadTimeout:       Duration{10 * time.Second},
+				MaxHeaderBytes:        64 << 10,
+				SessionIdleTimeout:    Duration{time.Hour},
+				MaxSessions:           5000,
+				MaxSessionsPerSubject: 100,
+				MaxStreams:            1000,
+				MaxStreamsPerCaller:   32,
 			},
 		},
 		Log: Log{Level: "info", Format: "json"},

@@ -95,6 +95,11 @@ type JWTLocal struct {
 	Algorithms []string `toml:"algorithms"`
 	// Leeway is the clock skew tolerated on exp, nbf and iat.
 	Leeway Duration `toml:"leeway"`
+	// MaxTokenLifetime refuses tokens whose exp lies further ahead than
+	// this (plus Leeway), like Envoy jwt_authn's max_lifetime: a token
+	// minted by mistake, or by a stolen signing key, to last for years
+	// stops working within it. 0 turns the check off.
+	MaxTokenLifetime Duration `toml:"max_token_lifetime"`
 	// RequireTypAtJWT demands the RFC 9068 header typ "at+jwt", so ID
 	// tokens and other JWTs of the issuer cannot be used as access tokens.
 	RequireTypAtJWT bool `toml:"require_typ_at_jwt"`
@@ -176,6 +181,7 @@ func DefaultAuth() Auth {
 			AllowedJWKSHosts:    []string{},
 			Algorithms:          []string{"RS256", "ES256", "EdDSA"},
 			Leeway:              Duration{30 * time.Second},
+			MaxTokenLifetime:    Duration{24 * time.Hour},
 			JWKSMinCache:        Duration{5 * time.Minute},
 			JWKSMaxCache:        Duration{24 * time.Hour},
 			JWKSRefreshInterval: Duration{time.Minute},
@@ -324,6 +330,9 @@ func (l JWTLocal) validate(p *authProblems) {
 	}
 	if l.Leeway.Duration < 0 || l.Leeway.Duration > 5*time.Minute {
 		p.add("local.leeway", "%s must be between 0s and 5m", l.Leeway)
+	}
+	if l.MaxTokenLifetime.Duration < 0 {
+		p.add("local.max_token_lifetime", "%s is negative; use a duration such as \"24h\", or \"0s\" to allow any lifetime", l.MaxTokenLifetime)
 	}
 	if l.JWKSMinCache.Duration <= 0 {
 		p.add("local.jwks_min_cache", "%s must be positive, such as \"5m\"", l.JWKSMinCache)

@@ -42,6 +42,26 @@ func (c Config) Validate() error {
 	}
 	if h.MaxBodyBytes <= 0 {
 		v.add("server.http.max_body_bytes", "%d must be positive; the default is 4194304 (4 MiB)", h.MaxBodyBytes)
+	} else if h.MaxBodyBytesInFlight < h.MaxBodyBytes {
+		v.add("server.http.max_body_bytes_in_flight", "%d is less than server.http.max_body_bytes (%d), so the largest body could never be read; raise it (the default is 16777216, 16 MiB)", h.MaxBodyBytesInFlight, h.MaxBodyBytes)
+	}
+	v.positiveDuration("server.http.body_read_timeout", h.BodyReadTimeout)
+	if h.MaxHeaderBytes < 4096 {
+		v.add("server.http.max_header_bytes", "%d is below 4096, too small for a request line and a bearer token; the default is 65536 (64 KiB)", h.MaxHeaderBytes)
+	}
+	v.positiveDuration("server.http.session_idle_timeout", h.SessionIdleTimeout)
+	for _, limit := range []struct {
+		key string
+		n   int
+	}{
+		{"server.http.max_sessions", h.MaxSessions},
+		{"server.http.max_sessions_per_subject", h.MaxSessionsPerSubject},
+		{"server.http.max_streams", h.MaxStreams},
+		{"server.http.max_streams_per_caller", h.MaxStreamsPerCaller},
+	} {
+		if limit.n < 1 {
+			v.add(limit.key, "%d must be at least 1", limit.n)
+		}
 	}
 
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -43,8 +44,11 @@ const redacted = "[REDACTED]"
 // goroutine serving the request.
 type requestState struct {
 	requestID string // fixed before the request enters the chain
-	body      []byte // the request body, once bodyLimit has read it
-	subject   string // set by captureSubject once Protect let the request in
+	body      []byte // the request body, once readBody has read it
+	call      mcpCall
+	subject   string        // set by captureSubject once Protect let the request in
+	session   *session      // the live session the request targets, once bindSessions found it
+	inflight  *atomic.Int64 // set by track while the request counts as in flight
 }
 
 type stateKey struct{}
@@ -200,7 +204,7 @@ func (s *Server) logRequest(r *http.Request, rec *recorder, st *requestState, st
 	if status == 0 {
 		status = http.StatusOK
 	}
-	call := mcpCallOf(r, st.body)
+	call := mcpCallOf(r, st.call)
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("method", r.Method),
@@ -294,30 +298,24 @@ func (f headerFilter) attr(h http.Header) slog.Attr {
 	return slog.Attr{Key: "headers", Value: slog.GroupValue(attrs...)}
 }
 
-// mcpCall is what the access log tells about the JSON-RPC message of a
-// request.
+// mcpCall is what the server learns from the JSON-RPC message of a request,
+// parsed once by readBody and shared by the access log, the session check
+// and the stream tracking.
 type mcpCall struct {
-	method   string
-	tool     string // params.name of a tools/call
-	batch    bool   // the body is a JSON-RPC batch (protocol 2025-03-26)
-	messages int    // the number of messages in a batch
+	method      string
+	tool        string // params.name of a tools/call
+	batch       bool   // the body is a JSON-RPC batch (protocol 2025-03-26)
+	messages    int    // the number of messages in a batch
+	id          string // key of the request id (see idKey), when hasID
+	hasID       bool   // a request, not a notification or response
+	metaVersion string // params._meta protocol version (2026-07-28 requests)
 }
 
-// mcpCallOf finds the JSON-RPC method of a POST to /mcp or /message and, for
-// tools/call, the tool name; of a batch, those of its first message. No
-// other parameter is looked at.
-//
-// The body, already read and bounded by bodyLimit, is the source: it is
-// what mcp-go executes. The Mcp-Method and Mcp-Name headers of protocol
-// 2026-07-28 are used only when the body yields no method (a body refused
-// with 413, or one that is not JSON-RPC): mcp-go checks them against the
-// body only for requests of that protocol era, so a client could otherwise
-// make the log show a method other than the one it ran.
-func mcpCallOf(r *http.Request, body []byte) mcpCall {
+// parseCall finds the JSON-RPC method of a body and, for tools/call, the
+// tool name; of a batch, those of its first message. No other parameter is
+// looked at, and tool arguments are skipped without being kept.
+func parseCall(body []byte) mcpCall {
 	var c mcpCall
-	if r.Method != http.MethodPost || (r.URL.Path != PathMCP && r.URL.Path != PathMessage) {
-		return c
-	}
 	body = bytes.TrimLeft(body, " \t\r\n")
 	if len(body) > 0 && body[0] == '[' {
 		var batch []rpcPeek
@@ -333,25 +331,47 @@ func mcpCallOf(r *http.Request, body []byte) mcpCall {
 		// nothing.
 		_ = json.Unmarshal(body, &msg)
 		c.method, c.tool = msg.Method, msg.toolName()
-	}
-	if c.method == "" {
-		c.method = r.Header.Get(mcp.HeaderMethod)
-		if c.method == string(mcp.MethodToolsCall) {
-			if name, ok := mcp.DecodeHeaderValue(r.Header.Get(mcp.HeaderName)); ok {
-				c.tool = name
-			}
+		c.metaVersion = msg.Params.Meta.ProtocolVersion
+		if msg.Method != "" {
+			c.id, c.hasID = idKey(msg.ID)
 		}
 	}
 	c.method, c.tool = clip(c.method, maxNameLen), clip(c.tool, maxNameLen)
 	return c
 }
 
-// rpcPeek decodes the method of a JSON-RPC message and params.name, and
-// skips everything else (tool arguments included) without keeping it.
+// mcpCallOf is what the access log shows of a POST to /mcp or /message:
+// the call parsed from the body, which is what mcp-go executes. The
+// Mcp-Method and Mcp-Name headers of protocol 2026-07-28 are used only when
+// the body yields no method (a body never read because the caller was
+// refused, or one that is not JSON-RPC): mcp-go checks them against the
+// body only for requests of that protocol era, so a client could otherwise
+// make the log show a method other than the one it ran.
+func mcpCallOf(r *http.Request, c mcpCall) mcpCall {
+	if r.Method != http.MethodPost || (r.URL.Path != PathMCP && r.URL.Path != PathMessage) {
+		return mcpCall{}
+	}
+	if c.method == "" {
+		c.method = clip(r.Header.Get(mcp.HeaderMethod), maxNameLen)
+		if c.method == string(mcp.MethodToolsCall) {
+			if name, ok := mcp.DecodeHeaderValue(r.Header.Get(mcp.HeaderName)); ok {
+				c.tool = clip(name, maxNameLen)
+			}
+		}
+	}
+	return c
+}
+
+// rpcPeek decodes the id and method of a JSON-RPC message, params.name and
+// the protocol version in params._meta, and skips everything else.
 type rpcPeek struct {
+	ID     any    `json:"id"`
 	Method string `json:"method"`
 	Params struct {
 		Name json.RawMessage `json:"name"`
+		Meta struct {
+			ProtocolVersion string `json:"io.modelcontextprotocol/protocolVersion"`
+		} `json:"_meta"`
 	} `json:"params"`
 }
 

@@ -416,6 +416,7 @@ func fakeAuth(o *Options) {
 		s, _ := ctx.Value(subjectKey{}).(string)
 		return s
 	}
+	o.SessionOwner = o.Subject
 }
 
 func TestAccessLogSubject(t *testing.T) {
@@ -433,13 +434,15 @@ func TestAccessLogSubject(t *testing.T) {
 		t.Errorf("Authorization logged as %v", h["Authorization"])
 	}
 
-	// Refused by Protect: logged, with an empty subject.
+	// Refused by Protect: logged, with an empty subject and without the
+	// MCP method, since the body of an unauthenticated request is never
+	// read.
 	resp := f.get(t, "POST", "/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`),
 		map[string]string{"Authorization": "Bearer wrong", "Content-Type": "application/json"})
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("bad token = %d", resp.StatusCode)
 	}
-	if l := lineFor(t, f.logs, resp); l["subject"] != "" || l["status"] != float64(401) || l["mcp_method"] != "tools/list" {
+	if l := lineFor(t, f.logs, resp); l["subject"] != "" || l["status"] != float64(401) || l["mcp_method"] != "" {
 		t.Errorf("refused request logged as %v", l)
 	}
 
@@ -480,7 +483,7 @@ func TestAccessLogMCPMethodAndTool(t *testing.T) {
 		headers bool // the client sends Mcp-Method and Mcp-Name
 	}{
 		{"2026-07-28", nil, true},
-		{"initialize handshake", []client.ClientOption{client.WithLegacyProtocolOnly()}, false},
+		{"initialize handshake", []client.ClientOption{handshakeEra()}, false},
 	} {
 		t.Run(era.name, func(t *testing.T) {
 			f := newFixture(t, nil, nil).start(t)
@@ -587,7 +590,8 @@ func TestMCPCallOf(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, _ := http.NewRequest("POST", "http://x/mcp", nil)
-			got := mcpCallOf(r, []byte(c.body))
+			got := mcpCallOf(r, parseCall([]byte(c.body)))
+			got.id, got.hasID = "", false
 			want := mcpCall{method: c.method, tool: c.tool, batch: c.batch == 1, messages: c.message}
 			if got != want {
 				t.Errorf("got %+v, want %+v", got, want)

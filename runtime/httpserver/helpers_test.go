@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
@@ -280,3 +282,17 @@ func waitFor(t *testing.T, ch <-chan struct{}, what string) {
 }
 
 var errNotReady = errors.New("database not reachable")
+
+// handshakeEra makes an mcp-go client speak the initialize handshake of
+// protocol 2025-11-25 and earlier instead of negotiating 2026-07-28.
+func handshakeEra() client.ClientOption {
+	//lint:ignore SA1019 clients of the handshake era are still served, so the tests speak it on purpose
+	return client.WithLegacyProtocolOnly()
+}
+
+// continuousListening makes an mcp-go streamable HTTP client open the
+// standalone GET stream of the handshake era.
+func continuousListening() transport.StreamableHTTPCOption {
+	//lint:ignore SA1019 the GET listening stream of the handshake era is still served, so the tests open it on purpose
+	return transport.WithContinuousListening()
+}

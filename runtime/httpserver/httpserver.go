@@ -3,7 +3,8 @@
 // operational endpoints GET / (server information), GET /health (liveness)
 // and GET /ready (readiness).
 //
-// Every request passes one middleware chain, outermost first:
+// Every request passes one middleware chain, outermost first (see
+// Server.middleware):
 //
 //   - request id and access log: every request gets an id (the client's
 //     X-Request-Id when sane, else a random one; see [RequestID]) that every
@@ -16,10 +17,19 @@
 //     defeats DNS rebinding;
 //   - Origin check: a browser Origin that is not allowed is refused with 403;
 //   - CORS, when enabled, including preflight requests;
-//   - body limit: a body over max_body_bytes is refused with 413;
-//   - routing, with JSON 404 and 405 answers; Options.Protect (for example
-//     authentication) wraps the MCP endpoints only, and Options.Subject
-//     reports to the access log whom Protect let in.
+//   - a Content-Length over max_body_bytes is refused with 413 at once;
+//   - routing, with JSON 404 and 405 answers.
+//
+// The MCP endpoints add their own chain behind the router (see
+// Server.mcpChain): in-flight tracking for graceful shutdown;
+// Options.Protect (authentication from the headers alone); the body, read
+// only now, within max_body_bytes, body_read_timeout and
+// max_body_bytes_in_flight, and its JSON-RPC envelope parsed once; the
+// session registry, which accepts only the session ids this server issued,
+// each from the owner that opened it (404 for anything else, the same 404
+// whatever the reason), caps sessions and ends them on DELETE and when
+// idle; the stream caps; Options.Authorize (per-tool scopes); the transport.
+// Headers are limited to max_header_bytes.
 //
 // mcp-go's own localhost protection is switched off in favour of the Host
 // check here, which also honours allowed_hosts and public_url.
@@ -74,16 +84,9 @@ const (
 	PathMessage = "/message"
 )
 
-const (
-	// sessionIdleTTL is how long a streamable HTTP session may stay unused
-	// before its state is dropped; clients that never send DELETE would
-	// otherwise leak memory. A client returning later keeps working: the
-	// session ID still validates and a fresh session state is created.
-	sessionIdleTTL = time.Hour
-	// readyCheckTimeout bounds each ReadyCheck so a hung dependency turns
-	// /ready into a 503 instead of a hung probe.
-	readyCheckTimeout = 5 * time.Second
-)
+// readyCheckTimeout bounds each ReadyCheck so a hung dependency turns
+// /ready into a 503 instead of a hung probe.
+const readyCheckTimeout = 5 * time.Second
 
 // Options configures a Server. Config and MCP are required.
 type Options struct {
@@ -108,6 +111,16 @@ type Options struct {
 	// server calls Subject just inside Protect and logs the answer as
 	// "subject"; a request Protect refuses is logged with subject "".
 	Subject func(ctx context.Context) string
+	// SessionOwner, when set, returns who a request is from, from the
+	// context Protect hands on: a session is bound to the owner that opened
+	// it, and only that owner may use it; "" means anonymous. Owners are
+	// also the callers whose streams and sessions are capped. Without it
+	// every caller is anonymous.
+	SessionOwner func(ctx context.Context) string
+	// Authorize, when set, wraps the MCP transport once the body has been
+	// read and the session checked, for checks that need the JSON-RPC
+	// message (per-tool scopes).
+	Authorize func(http.Handler) http.Handler
 	// Routes adds routes, keyed by "PATH" (any method) or "METHOD PATH"; a
 	// path ending in "/" matches the whole subtree. They get the middleware
 	// chain but not Protect. A key may not shadow a built-in route.
@@ -132,8 +145,13 @@ type Server struct {
 	cfg        config.Config
 	logger     *slog.Logger
 	subject    func(context.Context) string
+	owner      func(context.Context) string
 	transports []string
 	handler    http.Handler
+
+	sessions    *sessionRegistry
+	streamCount *streamCounter
+	bodies      *bodyBudget
 
 	streamable *server.StreamableHTTPServer
 	sse        *server.SSEServer
@@ -183,23 +201,23 @@ func New(opts Options) (*Server, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	h := opts.Config.Server.HTTP
 	s := &Server{
 		cfg:         opts.Config,
 		logger:      logger,
 		subject:     opts.Subject,
+		owner:       opts.SessionOwner,
 		transports:  transports,
 		readyChecks: slices.Clone(opts.ReadyChecks),
 		sseTrack:    newSSETracker(),
+		sessions:    newSessionRegistry(h.SessionIdleTimeout.Duration, h.MaxSessions, h.MaxSessionsPerSubject),
+		streamCount: newStreamCounter(h.MaxStreams, h.MaxStreamsPerCaller),
+		bodies:      &bodyBudget{max: h.MaxBodyBytesInFlight},
 	}
 	s.streams, s.cancelStreams = context.WithCancel(context.Background())
-
-	outer := opts.Protect
-	if outer == nil {
-		outer = func(h http.Handler) http.Handler { return h }
+	endpoint := func(transport http.Handler) http.Handler {
+		return s.mcpChain(transport, opts.Protect, opts.Authorize)
 	}
-	// protect wraps an MCP endpoint: Protect outside, and inside it the
-	// capture of the subject Protect established, for the access log.
-	protect := func(h http.Handler) http.Handler { return outer(s.captureSubject(h)) }
 
 	rt := newRouter()
 	rt.handle(PathInfo, []string{http.MethodGet}, http.HandlerFunc(s.serveInfo))
@@ -218,20 +236,21 @@ func New(opts Options) (*Server, error) {
 		if s.cfg.Server.HTTP.Stateless {
 			so = append(so, server.WithStateLess(true))
 		} else {
-			so = append(so, server.WithSessionIdleTTL(sessionIdleTTL))
+			// Session ids come from the registry, which also expires them.
+			so = append(so, server.WithSessionIdManagerResolver(&idManager{srv: s}))
 		}
 		if opts.HTTPContext != nil {
 			so = append(so, server.WithHTTPContextFunc(opts.HTTPContext))
 		}
 		s.streamable = server.NewStreamableHTTPServer(opts.MCP, so...)
-		rt.handle(PathMCP, []string{http.MethodGet, http.MethodPost, http.MethodDelete},
-			s.trackMCP(protect(s.streamable)))
+		rt.handle(PathMCP, []string{http.MethodGet, http.MethodPost, http.MethodDelete}, endpoint(http.HandlerFunc(s.serveStreamable)))
 	}
 	if slices.Contains(transports, TransportSSE) {
 		so := []server.SSEOption{
 			server.WithSSEEndpoint(PathSSE),
 			server.WithMessageEndpoint(PathMessage),
 			server.WithSSEDisableLocalhostProtection(true),
+			server.WithSessionIDGenerator(sseSessionID),
 		}
 		if opts.HTTPContext != nil {
 			so = append(so, server.WithSSEContextFunc(server.SSEContextFunc(opts.HTTPContext)))
@@ -240,8 +259,8 @@ func New(opts Options) (*Server, error) {
 		// clients resolve against the URL they connected to, whatever
 		// address or proxy that was.
 		s.sse = server.NewSSEServer(opts.MCP, so...)
-		rt.handle(PathSSE, []string{http.MethodGet}, s.trackMCP(protect(s.sse.SSEHandler())))
-		rt.handle(PathMessage, []string{http.MethodPost}, s.trackMCP(protect(s.sse.MessageHandler())))
+		rt.handle(PathSSE, []string{http.MethodGet}, endpoint(s.sse.SSEHandler()))
+		rt.handle(PathMessage, []string{http.MethodPost}, endpoint(s.sse.MessageHandler()))
 	}
 
 	for key, h := range opts.Routes {
@@ -252,6 +271,37 @@ func New(opts Options) (*Server, error) {
 
 	s.handler = s.middleware(rt)
 	return s, nil
+}
+
+// serveStreamable hands a request to mcp-go's streamable HTTP transport
+// with the body readBody holds, so that mcp-go neither reads nor copies it
+// again.
+func (s *Server) serveStreamable(w http.ResponseWriter, r *http.Request) {
+	var body []byte
+	if st := stateFrom(r.Context()); st != nil {
+		body = st.body
+	}
+	s.streamable.Handle(streamWriter{w}, &server.HTTPRequest{
+		Method:  r.Method,
+		URL:     r.URL,
+		Header:  r.Header,
+		Body:    body,
+		Context: r.Context(),
+	})
+}
+
+// streamWriter is the http.ResponseWriter of a request as mcp-go's
+// server.HTTPResponseWriter. Every writer of the chain can flush.
+type streamWriter struct{ http.ResponseWriter }
+
+func (w streamWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
+
+func (w streamWriter) CanStream() bool { return true }
+
+// SetWriteDeadline lets mcp-go bound how long a stalled client can block a
+// write.
+func (w streamWriter) SetWriteDeadline(t time.Time) error {
+	return http.NewResponseController(w.ResponseWriter).SetWriteDeadline(t)
 }
 
 func transportOrder(t string) int {
@@ -298,6 +348,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           s.handler,
 		ReadHeaderTimeout: h.ReadHeaderTimeout.Duration,
 		IdleTimeout:       h.IdleTimeout.Duration,
+		MaxHeaderBytes:    h.MaxHeaderBytes,
 		// No WriteTimeout and no ReadTimeout: SSE and listening streams
 		// stay open for as long as the client wants them.
 		BaseContext: func(net.Listener) context.Context { return base },
@@ -306,6 +357,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go s.runSessionSweeper(s.streams)
 
 	s.logger.Info("serving MCP over HTTP",
 		slog.String("addr", ln.Addr().String()),

@@ -121,7 +121,7 @@ func TestStreamableHTTPBothEras(t *testing.T) {
 				exercise(t, c)
 			})
 			t.Run("initialize handshake", func(t *testing.T) {
-				c := streamableClient(t, f.url, client.WithLegacyProtocolOnly())
+				c := streamableClient(t, f.url, handshakeEra())
 				if v := connect(t, c); v != mcp.LATEST_LEGACY_PROTOCOL_VERSION {
 					t.Errorf("negotiated %q, want %s", v, mcp.LATEST_LEGACY_PROTOCOL_VERSION)
 				}

@@ -11,21 +11,57 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 )
 
-// middleware wraps next in the whole chain, outermost first.
-func (s *Server) middleware(next http.Handler) http.Handler {
-	h := s.bodyLimit(next)
-	if s.cfg.Middleware.CORS.Enabled {
-		h = s.cors(h)
+// middleware is one link of a chain: it wraps the handler behind it.
+type middleware = func(http.Handler) http.Handler
+
+// chain wraps h in mws, the first outermost.
+func chain(h http.Handler, mws ...middleware) http.Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		if mws[i] != nil {
+			h = mws[i](h)
+		}
 	}
-	h = s.checkOrigin(h)
-	h = s.checkHost(h)
-	h = s.recoverPanics(h)
-	return s.accessLog(h)
+	return h
+}
+
+// middleware wraps the router in the chain every request passes, outermost
+// first. The MCP endpoints add theirs (see mcpChain) behind the router.
+func (s *Server) middleware(router http.Handler) http.Handler {
+	var cors middleware
+	if s.cfg.Middleware.CORS.Enabled {
+		cors = s.cors
+	}
+	return chain(router,
+		s.accessLog,         // request id; one log line once answered
+		s.recoverPanics,     // a panic is a 500, not a dead process
+		s.checkHost,         // DNS rebinding
+		s.checkOrigin,       // cross-site browser requests
+		cors,                // preflights and CORS headers, when enabled
+		s.refuseLargeBodies, // 413 on Content-Length; bodies bounded
+	)
+}
+
+// mcpChain is the chain of an MCP endpoint (/mcp, /sse, /message) behind the
+// router, outermost first. Nothing reads the body before the caller is
+// known.
+func (s *Server) mcpChain(transport http.Handler, protect, authorize middleware) http.Handler {
+	return chain(transport,
+		s.track,          // in flight, for graceful shutdown
+		protect,          // authentication from the headers (Options.Protect)
+		s.captureSubject, // the subject, for the access log
+		s.readBody,       // size, read deadline, bytes in flight; the JSON-RPC envelope
+		s.bindSessions,   // the session registry: issued ids, owners, 404s, caps
+		s.limitStreams,   // stream caps; streams end with their session and at shutdown
+		authorize,        // per-tool scopes (Options.Authorize)
+	)
 }
 
 // recoverPanics turns a panic in any handler into a logged 500, so one bad
@@ -279,55 +315,159 @@ func (s *Server) cors(next http.Handler) http.Handler {
 	})
 }
 
-// bodyLimit reads the request body, up to max_body_bytes, before anything
-// else sees it, and refuses larger bodies with 413. Reading it here (MCP
-// bodies are read whole anyway) gives a clean 413 instead of the parse error
-// mcp-go would report for a truncated body, and lets the access log and the
-// stream detection look at it without consuming it.
-func (s *Server) bodyLimit(next http.Handler) http.Handler {
+// refuseLargeBodies answers a request whose Content-Length exceeds
+// max_body_bytes with 413 at once, before anything reads a byte of it, and
+// bounds every other body to max_body_bytes for whatever handler reads it.
+func (s *Server) refuseLargeBodies(next http.Handler) http.Handler {
 	limit := s.cfg.Server.HTTP.MaxBodyBytes
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tooLarge := func() {
-			// The rest of the body is unread: the connection cannot be
-			// reused.
-			w.Header().Set("Connection", "close")
-			writeError(w, http.StatusRequestEntityTooLarge,
-				fmt.Sprintf("request body exceeds %d bytes (server.http.max_body_bytes)", limit))
-		}
 		if r.ContentLength > limit {
-			tooLarge()
+			tooLarge(w, limit)
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-			_ = r.Body.Close()
-			switch {
-			case int64(len(data)) > limit:
-				tooLarge()
-				return
-			case err != nil:
-				var mbe *http.MaxBytesError
-				if errors.As(err, &mbe) {
-					tooLarge()
-					return
-				}
-				writeError(w, http.StatusBadRequest, "cannot read the request body")
-				return
-			}
-			if st := stateFrom(r.Context()); st != nil {
-				st.body = data
-			}
-			r.Body = io.NopCloser(bytes.NewReader(data))
-			r.ContentLength = int64(len(data))
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// bodyOf returns the request body read by bodyLimit.
-func bodyOf(r *http.Request) []byte {
-	if st := stateFrom(r.Context()); st != nil {
-		return st.body
+// tooLarge answers 413; the rest of the body is unread, so the connection
+// cannot be reused.
+func tooLarge(w http.ResponseWriter, limit int64) {
+	w.Header().Set("Connection", "close")
+	writeError(w, http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("request body exceeds %d bytes (server.http.max_body_bytes)", limit))
+}
+
+// bodyChunk is how much of a body of unknown length is reserved from the
+// in-flight budget at a time.
+const bodyChunk = 64 << 10
+
+// readBody reads the body of an MCP POST, once the caller is known: an
+// unauthenticated request is refused before a byte of its body is read, so
+// anonymous clients cannot make the server hold their bodies. The body must
+// arrive within body_read_timeout (408 otherwise) and fit, with the bodies
+// of all other requests being read or served, within
+// max_body_bytes_in_flight (503 with Retry-After otherwise, rather than
+// waiting). The JSON-RPC envelope is parsed here, once, for the access log,
+// the session check and the stream tracking; mcp-go reads the same bytes.
+func (s *Server) readBody(next http.Handler) http.Handler {
+	h := s.cfg.Server.HTTP
+	limit, timeout := h.MaxBodyBytes, h.BodyReadTimeout.Duration
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Now().Add(timeout)) // unsupported only outside a real connection
+		data, held, err := s.bodies.read(r.Body, r.ContentLength, limit)
+		defer s.bodies.release(held)
+		_ = r.Body.Close()
+		// Reads after the body (net/http watching for the client going
+		// away during a stream) must not hit the body's deadline.
+		_ = rc.SetReadDeadline(time.Time{})
+		if err != nil {
+			var mbe *http.MaxBytesError
+			switch {
+			case errors.Is(err, errBodyBudget):
+				w.Header().Set("Retry-After", "1")
+				writeError(w, http.StatusServiceUnavailable, "the server is reading as many request bodies as it may (server.http.max_body_bytes_in_flight); retry shortly")
+			case errors.As(err, &mbe) || errors.Is(err, errBodyTooLarge):
+				tooLarge(w, limit)
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				w.Header().Set("Connection", "close")
+				writeError(w, http.StatusRequestTimeout, fmt.Sprintf("the request body did not arrive within %s (server.http.body_read_timeout)", timeout))
+			default:
+				w.Header().Set("Connection", "close")
+				writeError(w, http.StatusBadRequest, "cannot read the request body")
+			}
+			return
+		}
+		if st := stateFrom(r.Context()); st != nil {
+			st.body = data
+			st.call = parseCall(data)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(data))
+		r.ContentLength = int64(len(data))
+		next.ServeHTTP(w, r)
+	})
+}
+
+var (
+	errBodyBudget   = errors.New("request bodies in flight exceed server.http.max_body_bytes_in_flight")
+	errBodyTooLarge = errors.New("request body exceeds server.http.max_body_bytes")
+)
+
+// bodyBudget bounds the bytes of request bodies held at once.
+type bodyBudget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// reserve takes n bytes from the budget, or reports false when they are
+// not there.
+func (b *bodyBudget) reserve(n int64) bool {
+	for {
+		used := b.used.Load()
+		if used+n > b.max {
+			return false
+		}
+		if b.used.CompareAndSwap(used, used+n) {
+			return true
+		}
 	}
-	return nil
+}
+
+func (b *bodyBudget) release(n int64) {
+	if n > 0 {
+		b.used.Add(-n)
+	}
+}
+
+// read reads a body of length n (-1 when unknown) up to limit bytes,
+// reserving what it holds from the budget first; held is what the caller
+// must release once the body is no longer needed, also on error.
+func (b *bodyBudget) read(body io.Reader, n, limit int64) (data []byte, held int64, err error) {
+	if n > limit {
+		return nil, 0, errBodyTooLarge
+	}
+	if n >= 0 {
+		if !b.reserve(n) {
+			return nil, 0, errBodyBudget
+		}
+		data = make([]byte, n)
+		if _, err := io.ReadFull(body, data); err != nil {
+			return nil, n, err
+		}
+		return data, n, nil
+	}
+	// Chunked: reserve as the body grows.
+	for {
+		if int64(len(data)) == held {
+			if held >= limit+1 {
+				return nil, held, errBodyTooLarge
+			}
+			step := min(bodyChunk, limit+1-held)
+			if !b.reserve(step) {
+				return nil, held, errBodyBudget
+			}
+			held += step
+			grown := make([]byte, len(data), held)
+			copy(grown, data)
+			data = grown
+		}
+		k, err := body.Read(data[len(data):held])
+		data = data[:len(data)+k]
+		if err == io.EOF {
+			if int64(len(data)) > limit {
+				return nil, held, errBodyTooLarge
+			}
+			return data, held, nil
+		}
+		if err != nil {
+			return nil, held, err
+		}
+	}
 }

@@ -40,7 +40,7 @@ func TestGracefulShutdownDrainsInFlightRequest(t *testing.T) {
 	clients := map[string]func(t *testing.T, url string) *client.Client{
 		"streamable 2026-07-28": func(t *testing.T, url string) *client.Client { return streamableClient(t, url) },
 		"streamable handshake": func(t *testing.T, url string) *client.Client {
-			return streamableClient(t, url, client.WithLegacyProtocolOnly())
+			return streamableClient(t, url, handshakeEra())
 		},
 		// On SSE the response travels on the stream after /message has
 		// been answered 202: shutdown must wait for it anyway.
@@ -116,8 +116,8 @@ func TestShutdownDoesNotHangOnIdleStreams(t *testing.T) {
 
 	sc := sseClient(t, f.url)
 	connect(t, sc)
-	lc := streamableClientWith(t, f.url, []transport.StreamableHTTPCOption{transport.WithContinuousListening()},
-		client.WithLegacyProtocolOnly())
+	lc := streamableClientWith(t, f.url, []transport.StreamableHTTPCOption{continuousListening()},
+		handshakeEra())
 	connect(t, lc)
 	req, _ := http.NewRequest("GET", f.url+"/sse", nil)
 	resp, err := http.DefaultClient.Do(req)

@@ -4,71 +4,125 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
 )
 
-// trackMCP wraps an MCP endpoint so that graceful shutdown knows what is
-// still running.
-//
-// Ordinary requests are counted while they run. Long-lived streams are not
-// counted (they would never drain) but run under a context that shutdown
-// cancels once the counted work is done. On the legacy SSE transport a POST
-// to /message is answered 202 at once and its JSON-RPC response travels
-// later on the client's /sse stream, so each such request is remembered
-// until its response has been written to that stream.
-func (s *Server) trackMCP(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isStream(r) {
-			s.streamsOpen.Add(1)
-			defer s.streamsOpen.Add(-1)
-			ctx, cancel := context.WithCancel(r.Context())
-			stop := context.AfterFunc(s.streams, cancel)
-			defer func() {
-				stop()
-				cancel()
-			}()
-			r = r.WithContext(ctx)
-			if r.URL.Path == PathSSE {
-				sw := &sseStreamWriter{
-					ResponseWriter: w,
-					tracker:        s.sseTrack,
-					allowOrigin:    w.Header().Get("Access-Control-Allow-Origin"),
-				}
-				defer sw.close()
-				w = sw
-			}
-			next.ServeHTTP(w, r)
-			return
-		}
+// streamRetryAfter is the Retry-After, in seconds, of a 429 answered to a
+// caller at its stream cap: streams free up when clients close them.
+const streamRetryAfter = "10"
 
+// track wraps an MCP endpoint, outermost in its chain, so that graceful
+// shutdown knows what is still running: every request counts as in flight
+// until limitStreams finds it is a long-lived stream, which would never
+// drain.
+func (s *Server) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.inflight.Add(1)
-		defer s.inflight.Add(-1)
-		if r.URL.Path != PathMessage {
-			next.ServeHTTP(w, r)
-			return
+		st := stateFrom(r.Context())
+		if st != nil {
+			st.inflight = &s.inflight
 		}
-		session := r.URL.Query().Get("sessionId")
-		id, ok := rpcID(bodyOf(r))
-		if !ok || !s.sseTrack.expect(session, id) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		if sw.status != http.StatusAccepted {
-			// Refused (bad session, unauthenticated, ...): no response will
-			// follow on the stream.
-			s.sseTrack.done(session, id)
-		}
+		defer func() {
+			if st == nil || st.inflight != nil {
+				s.inflight.Add(-1)
+			}
+		}()
+		next.ServeHTTP(w, r)
 	})
+}
+
+// limitStreams runs once the body has been read and the session checked.
+//
+// A long-lived stream (see isStream) leaves the in-flight count, must fit
+// under max_streams and max_streams_per_caller (else 429 with
+// Retry-After), is pinned to its session so that the session neither idles
+// out under it nor outlives it, and runs under a context that ends at
+// shutdown once the counted work is done or when its session ends. The
+// legacy SSE stream's writer also watches which responses it delivers.
+//
+// On the legacy SSE transport a POST to /message is answered 202 at once
+// and its JSON-RPC response travels later on the client's /sse stream, so
+// each such request is remembered until its response has been written to
+// that stream.
+func (s *Server) limitStreams(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := stateFrom(r.Context())
+		if !isStream(r, st) {
+			s.trackMessage(next, w, r, st)
+			return
+		}
+		caller := s.ownerOf(r.Context())
+		if caller == "" {
+			caller = "addr " + remoteIP(r)
+		}
+		if !s.streamCount.acquire(caller) {
+			w.Header().Set("Retry-After", streamRetryAfter)
+			writeError(w, http.StatusTooManyRequests, "too many open streams (server.http.max_streams_per_caller, server.http.max_streams); close one or retry later")
+			return
+		}
+		defer s.streamCount.release(caller)
+		if st != nil && st.inflight != nil {
+			st.inflight.Add(-1)
+			st.inflight = nil
+		}
+		s.streamsOpen.Add(1)
+		defer s.streamsOpen.Add(-1)
+		ctx, cancel := context.WithCancel(r.Context())
+		stop := context.AfterFunc(s.streams, cancel)
+		defer func() {
+			stop()
+			cancel()
+		}()
+		if st != nil && st.session != nil {
+			h := &stream{cancel: cancel}
+			if !s.sessions.attach(st.session, h) {
+				writeSessionNotFound(w)
+				return
+			}
+			defer s.sessions.detach(st.session, h)
+		}
+		r = r.WithContext(ctx)
+		if r.URL.Path == PathSSE {
+			sw := &sseStreamWriter{
+				ResponseWriter: w,
+				tracker:        s.sseTrack,
+				allowOrigin:    w.Header().Get("Access-Control-Allow-Origin"),
+			}
+			defer sw.close()
+			w = sw
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// trackMessage serves a request that is not a stream; a POST to /message
+// is remembered until its response is on the SSE stream.
+func (s *Server) trackMessage(next http.Handler, w http.ResponseWriter, r *http.Request, st *requestState) {
+	if r.URL.Path != PathMessage || st == nil || !st.call.hasID {
+		next.ServeHTTP(w, r)
+		return
+	}
+	session := r.URL.Query().Get("sessionId")
+	id := st.call.id
+	if !s.sseTrack.expect(session, id) {
+		next.ServeHTTP(w, r)
+		return
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	next.ServeHTTP(sw, r)
+	if sw.status != http.StatusAccepted {
+		// Refused: no response will follow on the stream.
+		s.sseTrack.done(session, id)
+	}
 }
 
 // isStream reports whether r opens a stream that lasts as long as the client
 // wants: the legacy SSE stream, the streamable HTTP listening stream (GET)
 // and, from protocol 2026-07-28, a subscriptions/listen request.
-func isStream(r *http.Request) bool {
+func isStream(r *http.Request, st *requestState) bool {
 	switch {
 	case r.Method == http.MethodGet && (r.URL.Path == PathMCP || r.URL.Path == PathSSE):
 		return true
@@ -77,29 +131,52 @@ func isStream(r *http.Request) bool {
 		if r.Header.Get("Mcp-Method") == listen {
 			return true
 		}
-		body := bodyOf(r)
-		if !bytes.Contains(body, []byte(listen)) {
-			return false
-		}
-		var msg struct {
-			Method string `json:"method"`
-		}
-		return json.Unmarshal(body, &msg) == nil && msg.Method == listen
+		return st != nil && st.call.method == listen
 	}
 	return false
 }
 
-// rpcID returns a key for the id of the JSON-RPC request in body, and
-// false for notifications, responses and anything unparsable.
-func rpcID(body []byte) (string, bool) {
-	var msg struct {
-		ID     any    `json:"id"`
-		Method string `json:"method"`
+// remoteIP is the IP address of the TCP peer of r.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
 	}
-	if json.Unmarshal(body, &msg) != nil || msg.Method == "" {
-		return "", false
+	return host
+}
+
+// streamCounter counts the open streams per caller and in all, within caps.
+type streamCounter struct {
+	max, perCaller int
+
+	mu       sync.Mutex
+	total    int
+	byCaller map[string]int
+}
+
+func newStreamCounter(max, perCaller int) *streamCounter {
+	return &streamCounter{max: max, perCaller: perCaller, byCaller: make(map[string]int)}
+}
+
+// acquire counts one more stream of caller, unless a cap is reached.
+func (c *streamCounter) acquire(caller string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.total >= c.max || c.byCaller[caller] >= c.perCaller {
+		return false
 	}
-	return idKey(msg.ID)
+	c.total++
+	c.byCaller[caller]++
+	return true
+}
+
+func (c *streamCounter) release(caller string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.total--
+	if c.byCaller[caller]--; c.byCaller[caller] <= 0 {
+		delete(c.byCaller, caller)
+	}
 }
 
 // responseID returns a key for the id of the JSON-RPC response in data, and

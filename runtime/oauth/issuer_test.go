@@ -443,15 +443,6 @@ func mustJSON(t *testing.T, body []byte) map[string]any {
 	return m
 }
 
-func hostOf(t *testing.T, raw string) string {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Hostname()
-}
-
 // contains reports whether any of list contains s, for error assertions.
 func containsAll(s string, parts ...string) error {
 	for _, p := range parts {

@@ -198,3 +198,23 @@ the server's default applies.
 {{- else }}{{ fail (printf "config: %v is a %s; use a string, number, boolean, list or map" . (kindOf .)) }}
 {{- end }}
 {{- end }}
+
+{{/*
+app.sessionAffinity is the Service's sessionAffinity: service.sessionAffinity
+when set; otherwise ClientIP when sessions live in a pod (the SSE transport,
+or streamable HTTP with stateless off) and more than one pod may run, else
+None.
+*/}}
+{{- define "app.sessionAffinity" -}}
+{{- if .Values.service.sessionAffinity -}}
+{{ .Values.service.sessionAffinity }}
+{{- else -}}
+{{- $replicas := ternary .Values.autoscaling.maxReplicas .Values.replicaCount .Values.autoscaling.enabled -}}
+{{- $stateless := dig "server" "http" "stateless" false (.Values.config | default dict) -}}
+{{- if and (gt (int $replicas) 1) (or (eq .Values.transport "sse") (not $stateless)) -}}
+ClientIP
+{{- else -}}
+None
+{{- end -}}
+{{- end -}}
+{{- end }}
