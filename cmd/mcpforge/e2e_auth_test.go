@@ -377,8 +377,10 @@ func checkAuth(t *testing.T, bin string, sec *security, transport string) {
 	switch sec.auth {
 	case "jwt-local":
 		checkLocalTokens(t, p, sec)
+		checkMaxTokenLifetime(t, bin, sec, transport)
 	case "jwt-external":
 		checkExternalTrust(t, bin, sec, transport)
+		checkExternalClaims(t, bin, p, &roomy, transport)
 	}
 
 	t.Run("failed attempts are rate limited", func(t *testing.T) {
@@ -597,5 +599,122 @@ func checkExternalTrust(t *testing.T, bin string, sec *security, transport strin
 		if strings.Contains(p.stderr.String(), "correct-horse-battery-staple") {
 			t.Errorf("the shared secret appears in the server log")
 		}
+	})
+}
+
+// checkMaxTokenLifetime proves that middleware.jwt.local.max_token_lifetime
+// reaches the server: "0s" turns the check off, a shorter value tightens it.
+func checkMaxTokenLifetime(t *testing.T, bin string, sec *security, transport string) {
+	for _, c := range []struct {
+		setting string
+		exp     time.Duration
+		want    int
+	}{
+		{"0s", 400 * 24 * time.Hour, http.StatusOK},
+		{"1h", 2 * time.Hour, http.StatusUnauthorized},
+	} {
+		t.Run("max_token_lifetime "+c.setting, func(t *testing.T) {
+			configured := *sec
+			configured.env = append(append([]string{}, sec.env...), sec.envPrefix+"_MIDDLEWARE_JWT_LOCAL_MAX_TOKEN_LIFETIME="+c.setting)
+			p := startServer(t, bin, &configured, "--transport", transport)
+			if resp, err := waitReady(p.base); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("server not ready: %v", err)
+			}
+			tok := sec.issuer.mint(t, p.base, claims{"sub": "e2e-user", "scope": "tool:user", "exp": time.Now().Add(c.exp).Unix()}, nil)
+			resp, body := rawMCP(t, p.base, "Authorization", "Bearer "+tok, "", initializeBody)
+			if resp.StatusCode != c.want {
+				t.Fatalf("token for %s: status %d, want %d: %s", c.exp, resp.StatusCode, c.want, body)
+			}
+			if c.want == http.StatusUnauthorized && !strings.Contains(body, reasonLifetime) {
+				t.Fatalf("body %s does not name the lifetime", body)
+			}
+		})
+	}
+}
+
+// checkExternalClaims is the hostile-claims table of jwt-external: the
+// proxy is trusted to have checked the token, not to have checked what
+// this server relies on (a subject of its own for every caller, time
+// claims it can represent, one reading of every member). p is a server
+// that trusts the test client as its proxy.
+func checkExternalClaims(t *testing.T, bin string, p *serverProcess, sec *security, transport string) {
+	user := claims{"sub": "e2e-user", "scope": "tool:user", "exp": time.Now().Add(5 * time.Minute).Unix()}
+	with := func(extra claims) claims {
+		c := claims{}
+		for k, v := range user {
+			c[k] = v
+		}
+		for k, v := range extra {
+			if v == nil {
+				delete(c, k)
+			} else {
+				c[k] = v
+			}
+		}
+		return c
+	}
+	plain := func(c claims) []byte { return withRawMembers(c, "") }
+	rows := []struct {
+		name    string
+		payload []byte
+		reason  string // "" means accepted
+	}{
+		{"valid", plain(user), ""},
+		{"same member name in nested objects", withRawMembers(user, `,"org":{"sub":"x","unit":{"sub":"y"}}`), ""},
+		{"missing sub", plain(with(claims{"sub": nil})), reasonNoSubject},
+		{"empty sub", plain(with(claims{"sub": ""})), reasonNoSubject},
+		{"numeric sub", plain(with(claims{"sub": 42})), reasonNoSubject},
+		{"null sub", withRawMembers(with(claims{"sub": nil}), `,"sub":null`), reasonNoSubject},
+		{"duplicate sub", withRawMembers(user, `,"sub":"admin"`), reasonDuplicate},
+		{"duplicate sub spelled with an escape", withRawMembers(user, `,"\u0073ub":"admin"`), reasonDuplicate},
+		{"duplicate key nested in an object claim", withRawMembers(user, `,"org":{"id":"acme","id":"evil"}`), reasonDuplicate},
+		{"exp 1e30", plain(with(claims{"exp": 1e30})), reasonBadExp},
+		{"exp 1e400", withRawMembers(with(claims{"exp": nil}), `,"exp":1e400`), reasonBadExp},
+		{"exp beyond the year 9999", plain(with(claims{"exp": int64(253402300800)})), reasonBadExp},
+		{"negative exp", plain(with(claims{"exp": -1})), reasonBadExp},
+		{"non-numeric exp", plain(with(claims{"exp": "9999999999"})), reasonBadExp},
+		{"exp NaN string", plain(with(claims{"exp": "NaN"})), reasonBadExp},
+		{"negative nbf", plain(with(claims{"nbf": -1})), reasonBadNbf},
+		{"nbf Infinity string", plain(with(claims{"nbf": "Infinity"})), reasonBadNbf},
+		{"iat beyond the year 9999", plain(with(claims{"iat": 1e30})), reasonBadIat},
+		{"negative iat", plain(with(claims{"iat": -5})), reasonBadIat},
+	}
+	check := func(t *testing.T, base, value, reason string) {
+		t.Helper()
+		resp, body := rawMCP(t, base, "X-Jwt-Payload", value, "", initializeBody)
+		if reason == "" {
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d, want 200: %s", resp.StatusCode, body)
+			}
+			return
+		}
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, reason) {
+			t.Fatalf("status %d, body %s; want 401 naming %q", resp.StatusCode, body, reason)
+		}
+		if strings.Contains(body, value) {
+			t.Errorf("the response echoes the claims header: %s", body)
+		}
+	}
+	for _, r := range rows {
+		t.Run("claims header: "+r.name, func(t *testing.T) {
+			check(t, p.base, base64.RawURLEncoding.EncodeToString(r.payload), r.reason)
+		})
+	}
+
+	// header_format "jwt": the proxy forwards the whole token; a member
+	// named twice in its header is refused like one in its payload.
+	t.Run("forwarded JWT", func(t *testing.T) {
+		jwtFormat := *sec
+		jwtFormat.env = append(append([]string{}, sec.env...), sec.envPrefix+"_MIDDLEWARE_JWT_EXTERNAL_HEADER_FORMAT=jwt")
+		q := startServer(t, bin, &jwtFormat, "--transport", transport)
+		enc := base64.RawURLEncoding.EncodeToString
+		sig := enc([]byte("signature checked by the proxy"))
+		hdr := enc([]byte(`{"alg":"RS256","typ":"JWT"}`))
+		for _, r := range rows {
+			t.Run(r.name, func(t *testing.T) { check(t, q.base, hdr+"."+enc(r.payload)+"."+sig, r.reason) })
+		}
+		t.Run("duplicate alg in the JWT header", func(t *testing.T) {
+			check(t, q.base, enc([]byte(`{"alg":"none","alg":"RS256"}`))+"."+enc(plain(user))+"."+sig, reasonDuplicate)
+		})
 	})
 }
