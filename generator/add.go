@@ -77,7 +77,8 @@ type AddResult struct {
 type ToolSpec struct {
 	// Name is the MCP tool name (see ValidateToolName).
 	Name string
-	// Description tells models what the tool does; empty gives a TODO.
+	// Description tells models what the tool does; empty gives the name in
+	// words (get_forecast: "Get forecast") and a TODO in the code.
 	Description string
 	// Args are the properties of the input schema, in order.
 	Args []ToolArg
@@ -95,7 +96,8 @@ type ToolSpec struct {
 type PromptSpec struct {
 	// Name is the MCP prompt name (see ValidatePromptName).
 	Name string
-	// Description says what the prompt is for; empty gives a TODO.
+	// Description says what the prompt is for; empty gives the name in
+	// words and a TODO in the code.
 	Description string
 	// Args are the prompt's arguments, in order.
 	Args []PromptArg
@@ -109,7 +111,8 @@ type ResourceSpec struct {
 	URI string
 	// Name is the resource name; empty derives one from the URI.
 	Name string
-	// Description says what the resource holds; empty gives a TODO.
+	// Description says what the resource holds; empty gives the name in
+	// words and a TODO in the code.
 	Description string
 	// MIMEType is the type of the content; empty means text/plain.
 	MIMEType string
@@ -127,8 +130,8 @@ func (s ToolSpec) validate() error {
 		return err
 	}
 	for _, a := range s.Args {
-		if !slices.Contains(knownArgTypes, a.Type) {
-			return &SpecError{What: fmt.Sprintf("argument %q", a.Name), Err: fmt.Errorf("unknown type %q; use one of %s", a.Type, strings.Join(knownArgTypes, ", "))}
+		if !a.validType() {
+			return &SpecError{What: fmt.Sprintf("argument %q", a.Name), Err: fmt.Errorf("unknown type %q; use one of %s", a.TypeSpec(), strings.Join(KnownArgTypes(), ", "))}
 		}
 	}
 	for _, sc := range s.Scopes {
@@ -254,6 +257,10 @@ func AddTool(repo Repo, spec ToolSpec) (*AddResult, error) {
 		return nil, err
 	}
 	var notes []string
+	if spec.Description == "" {
+		notes = append(notes, fmt.Sprintf("tool %s has no --description, so clients see %q; say what it does in %s/%s.go, since models choose tools by their descriptions",
+			spec.Name, code.description(), ToolsDir, names.file))
+	}
 	if len(spec.Scopes) > 0 {
 		notes = append(notes, fmt.Sprintf("the server enforces the scope%s %s on tool %s: over HTTP a caller without %s gets 403 insufficient_scope, and tools/list hides the tool from such callers",
 			plural(len(spec.Scopes)), strings.Join(spec.Scopes, " "), spec.Name, them(len(spec.Scopes))))

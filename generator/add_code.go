@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"html"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,10 +126,37 @@ func (c toolCode) quotedScopes() []string {
 }
 
 func (c toolCode) description() string {
-	if c.spec.Description != "" {
-		return c.spec.Description
+	return itemDescription(c.spec.Description, c.spec.Name)
+}
+
+// itemDescription is the description a client sees of an item added
+// without one: its name in words (get_forecast: "Get forecast"), which is
+// what a model would guess from the name anyway, rather than a TODO that
+// reads as part of the tool's contract. The generated file carries the TODO
+// in a comment instead.
+func itemDescription(description, name string) string {
+	if description != "" {
+		return description
 	}
-	return fmt.Sprintf("TODO: say what %s does; models read this to decide when to call it.", c.spec.Name)
+	return title(name)
+}
+
+// arrayItems is the schema option giving the type of the items of an array
+// argument, so that clients and models see what to put in it.
+func arrayItems(item string) string {
+	if item == ArgObject {
+		return `mcp.Items(map[string]any{"type": "object"})`
+	}
+	return map[string]string{
+		ArgString: "mcp.WithStringItems()", ArgNumber: "mcp.WithNumberItems()",
+		ArgInteger: "mcp.WithIntegerItems()", ArgBoolean: "mcp.WithBooleanItems()",
+	}[item]
+}
+
+// hasObjectArray reports whether an argument is an array of objects, whose
+// handler code needs the locals i and item.
+func (c toolCode) hasObjectArray() bool {
+	return slices.ContainsFunc(c.spec.Args, func(a ToolArg) bool { return a.Type == ArgArray && a.Items == ArgObject })
 }
 
 func (c toolCode) argNames() []string {
@@ -160,6 +188,9 @@ func (c toolCode) source() ([]byte, error) {
 	f.comment("", fmt.Sprintf("%s describes the %s tool to clients: what it does, its arguments and its annotations.", c.builder(), s.Name))
 	f.line("func %s() mcp.Tool {", c.builder())
 	f.line("\treturn mcp.NewTool(%s,", strconv.Quote(s.Name))
+	if s.Description == "" {
+		f.comment("\t\t", fmt.Sprintf("TODO: say what %s does, when to call it and what it returns; models read the description to choose a tool. Until then they see the name in words.", s.Name))
+	}
 	f.line("\t\tmcp.WithDescription(%s),", strconv.Quote(c.description()))
 	if s.ReadOnly {
 		f.comment("\t\t", "Annotations are hints for clients: this tool only reads, so they need not ask before calling it. Change them if it ever writes.")
@@ -174,7 +205,7 @@ func (c toolCode) source() ([]byte, error) {
 	for _, a := range s.Args {
 		opts := []string{}
 		if a.Type == ArgArray {
-			opts = append(opts, "mcp.WithStringItems()")
+			opts = append(opts, arrayItems(a.Items))
 		}
 		if a.Required {
 			opts = append(opts, "mcp.Required()")
@@ -200,7 +231,11 @@ func (c toolCode) source() ([]byte, error) {
 	f.line("}")
 	f.line("")
 
-	vars := localNames(c.argNames(), c.names.base, c.builder())
+	taken := []string{c.names.base, c.builder()}
+	if c.hasObjectArray() {
+		taken = append(taken, "i", "item")
+	}
+	vars := localNames(c.argNames(), taken...)
 	f.comment("", fmt.Sprintf("%s handles a call of the %s tool.", c.names.base, s.Name))
 	f.line("func %s(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {", c.names.base)
 	for i, a := range s.Args {
@@ -216,18 +251,41 @@ func (c toolCode) source() ([]byte, error) {
 			}
 			continue
 		}
+		if a.Type == ArgArray && a.Items == ArgObject {
+			// mcp-go has no accessor for arrays of objects.
+			f.line("\tvar %s []map[string]any", v)
+			f.line("\tif v, ok := req.GetArguments()[%s].([]any); ok {", q)
+			f.line("\t\t%s = make([]map[string]any, len(v))", v)
+			f.line("\t\tfor i, item := range v {")
+			f.line("\t\t\tif %s[i], ok = item.(map[string]any); !ok {", v)
+			f.line("\t\t\t\treturn mcp.NewToolResultError(fmt.Sprintf(\"item %%d of argument %%q is not an object\", i, %s)), nil", q)
+			f.line("\t\t\t}")
+			f.line("\t\t}")
+			if a.Required {
+				f.line("\t} else {")
+				f.line("\t\treturn mcp.NewToolResultError(%s), nil", strconv.Quote(fmt.Sprintf("required argument %q is missing or not an array", a.Name)))
+			}
+			f.line("\t}")
+			continue
+		}
 		accessor := map[string]string{
-			ArgString: "String", ArgNumber: "Float", ArgInteger: "Int", ArgBoolean: "Bool", ArgArray: "StringSlice",
+			ArgString: "String", ArgNumber: "Float", ArgInteger: "Int", ArgBoolean: "Bool",
 		}[a.Type]
+		zero := map[string]string{
+			ArgString: `""`, ArgNumber: "0", ArgInteger: "0", ArgBoolean: "false",
+		}[a.Type]
+		if a.Type == ArgArray {
+			accessor = map[string]string{
+				ArgString: "StringSlice", ArgNumber: "FloatSlice", ArgInteger: "IntSlice", ArgBoolean: "BoolSlice",
+			}[a.Items]
+			zero = "nil"
+		}
 		if a.Required {
 			f.line("\t%s, err := req.Require%s(%s)", v, accessor, q)
 			f.line("\tif err != nil {")
 			f.line("\t\treturn mcp.NewToolResultError(err.Error()), nil")
 			f.line("\t}")
 		} else {
-			zero := map[string]string{
-				ArgString: `""`, ArgNumber: "0", ArgInteger: "0", ArgBoolean: "false", ArgArray: "nil",
-			}[a.Type]
 			f.line("\t%s := req.Get%s(%s, %s)", v, accessor, q, zero)
 		}
 	}
@@ -258,18 +316,22 @@ func them(n int) string {
 	return "them"
 }
 
-// sampleValue is a Go literal of a valid value of an argument type, for the
-// generated tests.
-func sampleValue(typ string) string {
-	switch typ {
+// sampleValue is a Go literal of a valid value of an argument, as a client's
+// JSON decodes to (numbers in arrays are float64), for the generated tests.
+func sampleValue(a ToolArg) string {
+	if a.Type == ArgArray {
+		return map[string]string{
+			ArgString: `[]any{"a", "b"}`, ArgNumber: "[]any{1.5, 2.5}", ArgInteger: "[]any{1.0, 2.0}",
+			ArgBoolean: "[]any{true, false}", ArgObject: `[]any{map[string]any{"key": "value"}}`,
+		}[a.Items]
+	}
+	switch a.Type {
 	case ArgNumber:
 		return "1.5"
 	case ArgInteger:
 		return "3"
 	case ArgBoolean:
 		return "true"
-	case ArgArray:
-		return `[]any{"a", "b"}`
 	case ArgObject:
 		return `map[string]any{"key": "value"}`
 	}
@@ -305,7 +367,7 @@ func (c toolCode) test() ([]byte, error) {
 	} else {
 		f.line("\treq.Params.Arguments = map[string]any{")
 		for _, a := range s.Args {
-			f.line("\t\t%s: %s,", strconv.Quote(a.Name), sampleValue(a.Type))
+			f.line("\t\t%s: %s,", strconv.Quote(a.Name), sampleValue(a))
 		}
 		f.line("\t}")
 	}
@@ -384,10 +446,7 @@ type promptCode struct {
 func (c promptCode) builder() string { return c.names.base + "Prompt" }
 
 func (c promptCode) description() string {
-	if c.spec.Description != "" {
-		return c.spec.Description
-	}
-	return fmt.Sprintf("TODO: say what the %s prompt is for.", c.spec.Name)
+	return itemDescription(c.spec.Description, c.spec.Name)
 }
 
 func (c promptCode) source() ([]byte, error) {
@@ -405,6 +464,9 @@ func (c promptCode) source() ([]byte, error) {
 	f.comment("", fmt.Sprintf("%s describes the %s prompt to clients: what it is for and its arguments.", c.builder(), s.Name))
 	f.line("func %s() mcp.Prompt {", c.builder())
 	f.line("\treturn mcp.NewPrompt(%s,", strconv.Quote(s.Name))
+	if s.Description == "" {
+		f.comment("\t\t", fmt.Sprintf("TODO: say what the %s prompt is for; clients show the description to users choosing a prompt.", s.Name))
+	}
 	f.line("\t\tmcp.WithPromptDescription(%s),", strconv.Quote(c.description()))
 	f.line("\t\tmcp.WithPromptTitle(%s),", strconv.Quote(title(s.Name)))
 	for _, a := range s.Args {
@@ -504,7 +566,7 @@ func (c promptCode) test() ([]byte, error) {
 	f.line("\t\tt.Fatalf(\"prompts/list: %%v\", err)")
 	f.line("\t}")
 	f.line("\tif len(list.Prompts) != 1 || list.Prompts[0].Name != %s || len(list.Prompts[0].Arguments) != %d {", strconv.Quote(s.Name), len(s.Args))
-	f.line("\t\tt.Fatalf(\"prompts/list = %%+v, want the %s prompt with %d arguments\", list.Prompts)", s.Name, len(s.Args))
+	f.line("\t\tt.Fatalf(\"prompts/list = %%+v, want the %s prompt with %d argument%s\", list.Prompts)", s.Name, len(s.Args), plural(len(s.Args)))
 	f.line("\t}")
 	f.line("\tvar req mcp.GetPromptRequest")
 	f.line("\treq.Params.Name = %s", strconv.Quote(s.Name))
@@ -531,10 +593,14 @@ type resourceCode struct {
 func (c resourceCode) builder() string { return c.names.base + "Resource" }
 
 func (c resourceCode) description() string {
-	if c.spec.Description != "" {
-		return c.spec.Description
+	return itemDescription(c.spec.Description, c.spec.Name)
+}
+
+// descriptionTODO asks for a description where the resource has none.
+func (c resourceCode) descriptionTODO(f *goFile) {
+	if c.spec.Description == "" {
+		f.comment("\t\t", fmt.Sprintf("TODO: say what %s holds; clients and models read the description to choose a resource.", c.spec.URI))
 	}
-	return fmt.Sprintf("TODO: say what %s holds.", c.spec.URI)
 }
 
 // isTextMIME reports whether content of the type is text, served as
@@ -585,20 +651,68 @@ func (c resourceCode) exampleURI() string {
 	return out
 }
 
+// Formats of the placeholder content of a new resource, by MIME type.
+const (
+	contentText   = "text"   // a line of plain text
+	contentBlob   = "blob"   // that line, base64 in a blob
+	contentJSON   = "json"   // a JSON object
+	contentNDJSON = "ndjson" // a JSON object on one line
+	contentXML    = "xml"    // an XML document
+	contentHTML   = "html"   // an HTML document
+)
+
+// contentFormat chooses the placeholder content of a resource of the given
+// MIME type, so that it parses as what the type promises: a client reading
+// application/json gets JSON. YAML gets JSON too, which YAML 1.2 reads.
+func contentFormat(mimeType string) string {
+	mt, _, _ := strings.Cut(strings.ToLower(mimeType), ";")
+	mt = strings.TrimSpace(mt)
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json") ||
+		slices.Contains([]string{"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}, mt):
+		return contentJSON
+	case slices.Contains([]string{"application/x-ndjson", "application/jsonl", "application/jsonlines"}, mt):
+		return contentNDJSON
+	case mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml"):
+		return contentXML
+	case mt == "text/html":
+		return contentHTML
+	case isTextMIME(mt):
+		return contentText
+	}
+	return contentBlob
+}
+
+// escapePercent makes text safe inside a Sprintf format: a URI may hold
+// percent-encoded characters.
+func escapePercent(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+
 func (c resourceCode) source() ([]byte, error) {
 	s := c.spec
-	text := isTextMIME(s.MIMEType)
+	format := contentFormat(s.MIMEType)
 	vars := c.varnames()
-	locals := localNames(vars, c.names.base, c.builder())
+	taken := []string{c.names.base, c.builder()}
+	if format == contentJSON || format == contentNDJSON {
+		taken = append(taken, "data")
+	}
+	locals := localNames(vars, taken...)
 	f := &goFile{}
 	f.line("package resources")
 	f.line("")
 	std := []string{"context"}
-	if !text {
+	switch format {
+	case contentBlob:
 		std = append(std, "encoding/base64")
+	case contentJSON, contentNDJSON:
+		std = append(std, "encoding/json")
+	case contentXML, contentHTML:
+		std = append(std, "fmt", "html")
 	}
 	if len(vars) > 0 {
-		std = append(std, "fmt", "strings")
+		std = append(std, "strings")
+		if format == contentText || format == contentBlob {
+			std = append(std, "fmt")
+		}
 	}
 	slices.Sort(std)
 	f.imports(std, []string{mcpImport})
@@ -616,11 +730,13 @@ func (c resourceCode) source() ([]byte, error) {
 	if c.template {
 		f.line("func %s() mcp.ResourceTemplate {", c.builder())
 		f.line("\treturn mcp.NewResourceTemplate(%s, %s,", strconv.Quote(s.URI), strconv.Quote(s.Name))
+		c.descriptionTODO(f)
 		f.line("\t\tmcp.WithTemplateDescription(%s),", strconv.Quote(c.description()))
 		f.line("\t\tmcp.WithTemplateMIMEType(%s),", strconv.Quote(s.MIMEType))
 	} else {
 		f.line("func %s() mcp.Resource {", c.builder())
 		f.line("\treturn mcp.NewResource(%s, %s,", strconv.Quote(s.URI), strconv.Quote(s.Name))
+		c.descriptionTODO(f)
 		f.line("\t\tmcp.WithResourceDescription(%s),", strconv.Quote(c.description()))
 		f.line("\t\tmcp.WithMIMEType(%s),", strconv.Quote(s.MIMEType))
 	}
@@ -639,20 +755,72 @@ func (c resourceCode) source() ([]byte, error) {
 		}
 	}
 	f.comment("\t", fmt.Sprintf("TODO: return the real content of %s.", s.URI))
-	content := strconv.Quote("TODO: the content of " + s.URI)
-	if len(vars) > 0 {
-		format, list := formatArgs(vars, locals)
-		content = fmt.Sprintf("fmt.Sprintf(%s, %s)", strconv.Quote("TODO: the content of "+s.URI+" for "+format), list)
-	}
+	content := c.placeholder(f, format, vars, locals)
 	f.line("\treturn []mcp.ResourceContents{")
-	if text {
-		f.line("\t\tmcp.TextResourceContents{URI: req.Params.URI, MIMEType: %s, Text: %s},", strconv.Quote(s.MIMEType), content)
-	} else {
+	if format == contentBlob {
 		f.line("\t\tmcp.BlobResourceContents{URI: req.Params.URI, MIMEType: %s, Blob: base64.StdEncoding.EncodeToString([]byte(%s))},", strconv.Quote(s.MIMEType), content)
+	} else {
+		f.line("\t\tmcp.TextResourceContents{URI: req.Params.URI, MIMEType: %s, Text: %s},", strconv.Quote(s.MIMEType), content)
 	}
 	f.line("\t}, nil")
 	f.line("}")
 	return f.bytes(), nil
+}
+
+// placeholder writes what the handler needs to build its placeholder content
+// in the given format and returns the Go expression of that content (a
+// string). Values of template variables come from the caller and are
+// encoded at run time; the URI template is static and encoded here.
+func (c resourceCode) placeholder(f *goFile, format string, vars, locals []string) string {
+	uri := c.spec.URI
+	todo := "TODO: the content of " + uri
+	switch format {
+	case contentJSON, contentNDJSON:
+		f.line("\tdata, err := json.Marshal(map[string]any{")
+		f.line("\t\t\"uri\": req.Params.URI,")
+		if len(vars) > 0 {
+			pairs := make([]string, len(vars))
+			for i, v := range vars {
+				pairs[i] = strconv.Quote(v) + ": " + locals[i]
+			}
+			f.line("\t\t\"variables\": map[string]string{%s},", strings.Join(pairs, ", "))
+		}
+		f.line("\t\t\"todo\": %s,", strconv.Quote("return the real content of "+uri))
+		f.line("\t})")
+		f.line("\tif err != nil {")
+		f.line("\t\treturn nil, err")
+		f.line("\t}")
+		if format == contentNDJSON {
+			return `string(data) + "\n"`
+		}
+		return "string(data)"
+	case contentXML, contentHTML:
+		var b strings.Builder
+		args := []string{"html.EscapeString(req.Params.URI)"}
+		if format == contentXML {
+			b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<resource uri="%s">` + "\n")
+			b.WriteString("  <todo>" + escapePercent(html.EscapeString(todo)) + "</todo>\n")
+			for i, v := range vars {
+				b.WriteString(`  <variable name="` + escapePercent(html.EscapeString(v)) + `">%s</variable>` + "\n")
+				args = append(args, "html.EscapeString("+locals[i]+")")
+			}
+			b.WriteString("</resource>\n")
+		} else {
+			b.WriteString("<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n")
+			b.WriteString("<p>" + escapePercent(html.EscapeString(todo)) + "</p>\n")
+			for i, v := range vars {
+				b.WriteString("<p>" + escapePercent(html.EscapeString(v)) + ": %s</p>\n")
+				args = append(args, "html.EscapeString("+locals[i]+")")
+			}
+			b.WriteString("</body>\n</html>\n")
+		}
+		return fmt.Sprintf("fmt.Sprintf(%s, %s)", strconv.Quote(b.String()), strings.Join(args, ", "))
+	}
+	if len(vars) == 0 {
+		return strconv.Quote(todo)
+	}
+	pattern, list := formatArgs(vars, locals)
+	return fmt.Sprintf("fmt.Sprintf(%s, %s)", strconv.Quote(escapePercent(todo)+" for "+pattern), list)
 }
 
 func (c resourceCode) test() ([]byte, error) {
@@ -662,7 +830,13 @@ func (c resourceCode) test() ([]byte, error) {
 	f := &goFile{}
 	f.line("package resources")
 	f.line("")
-	f.imports([]string{"context", "testing"}, []string{mcpImport, "github.com/mark3labs/mcp-go/mcptest"})
+	format := contentFormat(s.MIMEType)
+	isJSON := format == contentJSON || format == contentNDJSON
+	std := []string{"context", "testing"}
+	if isJSON {
+		std = []string{"context", "encoding/json", "testing"}
+	}
+	f.imports(std, []string{mcpImport, "github.com/mark3labs/mcp-go/mcptest"})
 	f.comment("", fmt.Sprintf("Test%s reads %s as a client would.", exported(b), s.URI))
 	f.line("func Test%s(t *testing.T) {", exported(b))
 	f.line("\tvar req mcp.ReadResourceRequest")
@@ -681,6 +855,12 @@ func (c resourceCode) test() ([]byte, error) {
 	f.line("\tif len(contents) == 0 {")
 	f.line("\t\tt.Fatal(\"no contents\")")
 	f.line("\t}")
+	if isJSON {
+		f.comment("\t", fmt.Sprintf("Clients parse %s content as JSON.", s.MIMEType))
+		f.line("\tif text, ok := contents[0].(mcp.TextResourceContents); !ok || !json.Valid([]byte(text.Text)) {")
+		f.line("\t\tt.Errorf(\"the content is not JSON: %%+v\", contents[0])")
+		f.line("\t}")
+	}
 	f.line("\t// TODO: check the content once the resource serves it.")
 	f.line("}")
 	f.line("")
@@ -703,7 +883,7 @@ func (c resourceCode) test() ([]byte, error) {
 		f.line("\t\tt.Fatalf(\"resources/templates/list: %%v\", err)")
 		f.line("\t}")
 		f.line("\tif len(list.ResourceTemplates) != 1 || list.ResourceTemplates[0].Name != %s {", strconv.Quote(s.Name))
-		f.line("\t\tt.Fatalf(\"resources/templates/list = %%+v, want %s\", list.ResourceTemplates)", s.URI)
+		f.line("\t\tt.Fatalf(\"resources/templates/list = %%+v, want %s\", list.ResourceTemplates)", escapePercent(s.URI))
 		f.line("\t}")
 	} else {
 		f.line("\tlist, err := srv.Client().ListResources(ctx, mcp.ListResourcesRequest{})")
@@ -711,7 +891,7 @@ func (c resourceCode) test() ([]byte, error) {
 		f.line("\t\tt.Fatalf(\"resources/list: %%v\", err)")
 		f.line("\t}")
 		f.line("\tif len(list.Resources) != 1 || list.Resources[0].URI != %s {", strconv.Quote(s.URI))
-		f.line("\t\tt.Fatalf(\"resources/list = %%+v, want %s\", list.Resources)", s.URI)
+		f.line("\t\tt.Fatalf(\"resources/list = %%+v, want %s\", list.Resources)", escapePercent(s.URI))
 		f.line("\t}")
 	}
 	f.line("\tvar req mcp.ReadResourceRequest")

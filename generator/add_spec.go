@@ -30,14 +30,34 @@ const (
 	ArgNumber  = "number"
 	ArgInteger = "integer"
 	ArgBoolean = "boolean"
-	ArgArray   = "array" // an array of strings
 	ArgObject  = "object"
+	// ArgArray is an array whose items have the type in ToolArg.Items; --arg
+	// writes it ITEM[], e.g. string[].
+	ArgArray = "array"
 )
 
-var knownArgTypes = []string{ArgString, ArgNumber, ArgInteger, ArgBoolean, ArgArray, ArgObject}
+// itemTypes are the types of an argument that is not an array, and of the
+// items of one that is. Arrays of arrays are left out: no generated
+// accessor reads them, and an array of objects covers what they would.
+var itemTypes = []string{ArgString, ArgNumber, ArgInteger, ArgBoolean, ArgObject}
 
-// KnownArgTypes returns every tool argument type.
-func KnownArgTypes() []string { return slices.Clone(knownArgTypes) }
+// KnownArgTypes returns every tool argument type as --arg writes it:
+// string, number, integer, boolean, object, then each of them as an array
+// (string[], ...).
+func KnownArgTypes() []string {
+	out := slices.Clone(itemTypes)
+	for _, t := range itemTypes {
+		out = append(out, t+"[]")
+	}
+	return out
+}
+
+// ArgGrammar is how an --arg of `mcpforge add` is written; DESCRIPTION is
+// the rest of the value, colons included.
+const ArgGrammar = "NAME:TYPE[:FLAGS[:DESCRIPTION]]"
+
+// argFlags are the words FLAGS may list, comma-separated.
+var argFlags = []string{"required", "optional"}
 
 // SpecError is a tool, prompt or resource specification that cannot be used:
 // an invalid name, argument, scope, URI or MIME type. [IsUsage] reports it.
@@ -194,12 +214,34 @@ func ValidateMIMEType(s string) error {
 type ToolArg struct {
 	// Name is the property name, e.g. city.
 	Name string
-	// Type is one of KnownArgTypes.
+	// Type is ArgString, ArgNumber, ArgInteger, ArgBoolean, ArgObject or
+	// ArgArray.
 	Type string
+	// Items is the type of the items of an ArgArray argument, one of the
+	// other types; empty for any other argument.
+	Items string
 	// Required marks an argument the caller must give.
 	Required bool
 	// Description tells the model what to pass; may be empty.
 	Description string
+}
+
+// TypeSpec returns the type as --arg writes it: string, or string[] for an
+// array of strings.
+func (a ToolArg) TypeSpec() string {
+	if a.Type == ArgArray {
+		return a.Items + "[]"
+	}
+	return a.Type
+}
+
+// validType reports whether the type (and the item type of an array) is
+// one add can generate code for.
+func (a ToolArg) validType() bool {
+	if a.Type == ArgArray {
+		return slices.Contains(itemTypes, a.Items)
+	}
+	return a.Items == "" && slices.Contains(itemTypes, a.Type)
 }
 
 // PromptArg is one argument of a prompt; prompt arguments are strings.
@@ -212,82 +254,192 @@ type PromptArg struct {
 	Description string
 }
 
-// ParseToolArg parses the --arg value of `add tool`:
-// name:type[:required][:description], e.g. city:string:required:The city
-// or days:integer:Days ahead. The third part is the word required (or
-// optional, the default); anything else starts the description, which may
-// itself contain colons.
-func ParseToolArg(spec string) (ToolArg, error) {
-	fail := func(format string, args ...any) (ToolArg, error) {
-		return ToolArg{}, &SpecError{What: fmt.Sprintf("--arg %q", spec), Err: fmt.Errorf(format, args...)}
+// argSpec is an --arg value split into the fields of ArgGrammar and
+// checked.
+type argSpec struct {
+	name string
+	// typ is the TYPE field as written, trimmed.
+	typ         string
+	required    bool
+	description string
+}
+
+// parseArgSpec splits and checks one --arg value written as ArgGrammar,
+// judging the TYPE field, or its absence (hasType false), with checkType,
+// since tools and prompts take different types. The description is
+// everything after the third colon, colons included, so no word of it can
+// be taken for a flag, and no misspelt flag for a description: FLAGS is
+// empty or a comma list of required and optional, and anything else there
+// is refused, with the flag it most resembles. Every error is a *SpecError
+// naming the value.
+func parseArgSpec(spec string, checkType func(name, typ string, hasType bool) error) (argSpec, error) {
+	fail := func(format string, args ...any) (argSpec, error) {
+		return argSpec{}, &SpecError{What: fmt.Sprintf("--arg %q", spec), Err: fmt.Errorf(format, args...)}
 	}
 	// Checked whole, before splitting and trimming, so that the position
-	// is the one in the spec as the user typed it.
+	// is the one in the value as the user typed it.
 	if err := CheckText(spec); err != nil {
 		return fail("%w", err)
 	}
-	parts := strings.SplitN(spec, ":", 3)
-	if len(parts) < 2 {
-		return fail("write it as name:type[:required][:description] with type one of %s, e.g. city:string:required", strings.Join(knownArgTypes, ", "))
-	}
-	a := ToolArg{Name: strings.TrimSpace(parts[0]), Type: strings.ToLower(strings.TrimSpace(parts[1]))}
-	if err := ValidateArgName(a.Name); err != nil {
+	parts := strings.SplitN(spec, ":", 4)
+	a := argSpec{name: strings.TrimSpace(parts[0])}
+	if err := ValidateArgName(a.name); err != nil {
 		return fail("argument name %v", err)
 	}
-	if !slices.Contains(knownArgTypes, a.Type) {
-		return fail("unknown type %q; use one of %s", parts[1], strings.Join(knownArgTypes, ", "))
+	if len(parts) > 1 {
+		a.typ = strings.TrimSpace(parts[1])
 	}
-	if len(parts) == 3 {
-		a.Required, a.Description = requiredAndDescription(parts[2])
-	}
-	if err := ValidateItemDescription(a.Description); err != nil {
-		return fail("description %v", err)
-	}
-	return a, nil
-}
-
-// ParsePromptArg parses the --arg value of `add prompt`:
-// name[:required][:description], e.g. topic:required:What to summarize.
-// A type after the name is accepted when it is string, the only type prompt
-// arguments have (so the tool form name:string:required works too).
-func ParsePromptArg(spec string) (PromptArg, error) {
-	fail := func(format string, args ...any) (PromptArg, error) {
-		return PromptArg{}, &SpecError{What: fmt.Sprintf("--arg %q", spec), Err: fmt.Errorf(format, args...)}
-	}
-	if err := CheckText(spec); err != nil { // as in ParseToolArg
+	// The type before the flags: in topic:required:text the mistake is
+	// the missing type, not the flag "text".
+	if err := checkType(a.name, a.typ, len(parts) > 1); err != nil {
 		return fail("%w", err)
 	}
-	name, rest, hasRest := strings.Cut(spec, ":")
-	a := PromptArg{Name: strings.TrimSpace(name)}
-	if err := ValidateArgName(a.Name); err != nil {
-		return fail("argument name %v", err)
-	}
-	if hasRest {
-		first, after, more := strings.Cut(rest, ":")
-		switch t := strings.ToLower(strings.TrimSpace(first)); {
-		case t == ArgString:
-			rest, hasRest = after, more
-		case slices.Contains(knownArgTypes, t):
-			return fail("prompt arguments are strings; drop the type %q or write string", first)
+	if len(parts) > 2 {
+		required, err := parseArgFlags(parts[2])
+		if err != nil {
+			if errors.Is(err, errNotAFlag) && len(parts) == 3 {
+				// A third field unlike any flag is most likely a
+				// description written without FLAGS: show where it goes.
+				err = fmt.Errorf("%w; to give a description, leave FLAGS empty: %s:%s::%s", err, a.name, a.typ, strings.TrimSpace(parts[2]))
+			}
+			return fail("%w", err)
 		}
+		a.required = required
 	}
-	if hasRest {
-		a.Required, a.Description = requiredAndDescription(rest)
+	if len(parts) > 3 {
+		a.description = strings.TrimSpace(parts[3])
 	}
-	if err := ValidateItemDescription(a.Description); err != nil {
+	if err := ValidateItemDescription(a.description); err != nil {
 		return fail("description %v", err)
 	}
 	return a, nil
 }
 
-// requiredAndDescription splits "required:text", "optional:text" or "text".
-func requiredAndDescription(s string) (required bool, description string) {
-	first, rest, _ := strings.Cut(s, ":")
-	switch strings.ToLower(strings.TrimSpace(first)) {
-	case "required":
-		return true, strings.TrimSpace(rest)
-	case "optional":
-		return false, strings.TrimSpace(rest)
+// errNotAFlag is matched by the error of a FLAGS entry that resembles no
+// flag.
+var errNotAFlag = errors.New("is not a flag")
+
+// parseArgFlags parses FLAGS: empty, or a comma list of required and
+// optional (case and spaces around each flag do not matter).
+func parseArgFlags(field string) (required bool, err error) {
+	if strings.TrimSpace(field) == "" {
+		return false, nil
 	}
-	return false, strings.TrimSpace(s)
+	seen := map[string]bool{}
+	for _, f := range strings.Split(field, ",") {
+		w := strings.ToLower(strings.TrimSpace(f))
+		switch {
+		case slices.Contains(argFlags, w):
+			seen[w] = true
+		case w == "":
+			return false, fmt.Errorf("flags %q hold an empty entry; write them as a comma list of %s", field, strings.Join(argFlags, ", "))
+		default:
+			if best := closest(w, argFlags); best != "" {
+				return false, fmt.Errorf("unknown flag %q; did you mean %q?", strings.TrimSpace(f), best)
+			}
+			return false, fmt.Errorf("%q %w: FLAGS is empty or a comma list of %s", strings.TrimSpace(f), errNotAFlag, strings.Join(argFlags, ", "))
+		}
+	}
+	if seen["required"] && seen["optional"] {
+		return false, errors.New("an argument is either required or optional; give one of the flags")
+	}
+	return seen["required"], nil
+}
+
+// closest returns the word of known that w most likely misspells or
+// abbreviates (requried, int), or "" when none is near enough.
+func closest(w string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range known {
+		if len(w) >= 3 && strings.HasPrefix(k, w) {
+			return k
+		}
+		// At most two edits, and fewer than half the word: "str" is not
+		// "string" by distance, and "x" is nothing.
+		if d := editDistance(w, k); d < bestDist && 2*d < len(k) {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// parseArgType parses the TYPE of a tool argument: one of itemTypes, or
+// ITEM[] for an array of them.
+func parseArgType(s string) (typ, items string, err error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	all := strings.Join(KnownArgTypes(), ", ")
+	if item, ok := strings.CutSuffix(t, "[]"); ok {
+		item = strings.TrimSpace(item)
+		switch {
+		case slices.Contains(itemTypes, item):
+			return ArgArray, item, nil
+		case item == ArgArray || strings.HasSuffix(item, "[]"):
+			return "", "", fmt.Errorf("type %q: arrays of arrays are not supported; use an array of objects (object[])", s)
+		case closest(item, itemTypes) != "":
+			return "", "", fmt.Errorf("unknown type %q; did you mean %q?", s, closest(item, itemTypes)+"[]")
+		}
+		return "", "", fmt.Errorf("unknown type %q; use one of %s", s, all)
+	}
+	switch {
+	case slices.Contains(itemTypes, t):
+		return t, "", nil
+	case t == "":
+		return "", "", fmt.Errorf("the type is missing; use one of %s", all)
+	case t == ArgArray:
+		// The type of the items is part of the schema clients see, so a
+		// bare array is refused rather than guessed.
+		return "", "", fmt.Errorf("type %q needs the type of its items: write string[], number[], integer[], boolean[] or object[]", s)
+	case slices.Contains(argFlags, t):
+		return "", "", fmt.Errorf("%q is a flag, not a type; the type comes first: NAME:TYPE:%s", s, t)
+	case closest(t, itemTypes) != "":
+		return "", "", fmt.Errorf("unknown type %q; did you mean %q?", s, closest(t, itemTypes))
+	}
+	return "", "", fmt.Errorf("unknown type %q; use one of %s", s, all)
+}
+
+// ParseToolArg parses the --arg value of `add tool`, written as ArgGrammar:
+// NAME:TYPE[:FLAGS[:DESCRIPTION]], e.g. city:string:required:The city,
+// days:integer::Days ahead or tags:string[]. TYPE is string, number,
+// integer, boolean, object, or ITEM[] for an array of one of them; FLAGS is
+// empty or a comma list of required and optional (the default);
+// DESCRIPTION is the rest, colons included.
+func ParseToolArg(spec string) (ToolArg, error) {
+	var a ToolArg
+	s, err := parseArgSpec(spec, func(name, typ string, hasType bool) error {
+		if !hasType {
+			return fmt.Errorf("write it as %s with TYPE one of %s, e.g. %s:string:required", ArgGrammar, strings.Join(KnownArgTypes(), ", "), name)
+		}
+		var err error
+		a.Type, a.Items, err = parseArgType(typ)
+		return err
+	})
+	if err != nil {
+		return ToolArg{}, err
+	}
+	a.Name, a.Required, a.Description = s.name, s.required, s.description
+	return a, nil
+}
+
+// ParsePromptArg parses the --arg value of `add prompt` with the grammar of
+// tool arguments, NAME[:TYPE[:FLAGS[:DESCRIPTION]]], where TYPE is string or
+// empty, since prompt arguments are strings, and may be left out with the
+// rest: topic, topic:string:required:What to summarize, or
+// topic::required.
+func ParsePromptArg(spec string) (PromptArg, error) {
+	s, err := parseArgSpec(spec, func(name, typ string, _ bool) error {
+		switch t := strings.ToLower(typ); {
+		case t == "" || t == ArgString:
+			return nil
+		case slices.Contains(argFlags, t):
+			return fmt.Errorf("%q is a flag, not a type; prompt arguments are strings, so write %s:string:%s or %s::%s", typ, name, t, name, t)
+		}
+		if _, _, err := parseArgType(typ); err == nil {
+			return fmt.Errorf("prompt arguments are strings; write the type string or leave it empty, not %q", typ)
+		}
+		return fmt.Errorf("unknown type %q; prompt arguments are strings: write string or leave the type empty", typ)
+	})
+	if err != nil {
+		return PromptArg{}, err
+	}
+	return PromptArg{Name: s.name, Required: s.required, Description: s.description}, nil
 }

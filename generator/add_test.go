@@ -2,6 +2,7 @@ package generator
 
 import (
 	"errors"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"strings"
@@ -112,13 +113,24 @@ func TestParseToolArg(t *testing.T) {
 	}{
 		{"city:string", ToolArg{Name: "city", Type: "string"}},
 		{"city:string:required", ToolArg{Name: "city", Type: "string", Required: true}},
+		{"city:string:optional", ToolArg{Name: "city", Type: "string"}},
+		{"city:string:", ToolArg{Name: "city", Type: "string"}},
 		{"city:String:REQUIRED:The city: name and country", ToolArg{Name: "city", Type: "string", Required: true, Description: "The city: name and country"}},
-		{"days:integer:Days ahead", ToolArg{Name: "days", Type: "integer", Description: "Days ahead"}},
+		// An empty FLAGS field makes room for a description, whatever it
+		// holds: a flag word, colons.
+		{"city:string::City name", ToolArg{Name: "city", Type: "string", Description: "City name"}},
+		{"city:string::required", ToolArg{Name: "city", Type: "string", Description: "required"}},
+		{"city:string:::a:b:", ToolArg{Name: "city", Type: "string", Description: ":a:b:"}},
 		{"days:integer:optional:Days ahead", ToolArg{Name: "days", Type: "integer", Description: "Days ahead"}},
+		{"days:integer: Required , required :Days", ToolArg{Name: "days", Type: "integer", Required: true, Description: "Days"}},
 		{"ratio:number", ToolArg{Name: "ratio", Type: "number"}},
 		{"dry_run:boolean:", ToolArg{Name: "dry_run", Type: "boolean"}},
-		{"tags:array:required", ToolArg{Name: "tags", Type: "array", Required: true}},
 		{"filter:object", ToolArg{Name: "filter", Type: "object"}},
+		{"tags:string[]:required", ToolArg{Name: "tags", Type: "array", Items: "string", Required: true}},
+		{"scores:number[]", ToolArg{Name: "scores", Type: "array", Items: "number"}},
+		{"ids:integer[]::The ids", ToolArg{Name: "ids", Type: "array", Items: "integer", Description: "The ids"}},
+		{"flags:Boolean[]", ToolArg{Name: "flags", Type: "array", Items: "boolean"}},
+		{"rows:object[]:required", ToolArg{Name: "rows", Type: "array", Items: "object", Required: true}},
 	}
 	for _, c := range ok {
 		got, err := ParseToolArg(c.in)
@@ -127,19 +139,54 @@ func TestParseToolArg(t *testing.T) {
 		}
 	}
 	bad := []struct{ in, want string }{
-		{"city", "write it as name:type"},
-		{"", "write it as name:type"},
-		{"city:int", `unknown type "int"`},
-		{"city:", `unknown type ""`},
+		{"city", "write it as NAME:TYPE[:FLAGS[:DESCRIPTION]] with TYPE one of string, number, integer, boolean, object, string[], number[], integer[], boolean[], object[], e.g. city:string:required"},
+		{"", "argument name is required"},
 		{":string", "argument name is required"},
 		{"2x:string", "must start with a letter"},
+		// The typo the grammar exists for: refused, with the flag meant.
+		{"city:string:requried", `unknown flag "requried"; did you mean "required"?`},
+		{"city:string:Requried:The city", `unknown flag "Requried"; did you mean "required"?`},
+		{"city:string:optinal", `unknown flag "optinal"; did you mean "optional"?`},
+		{"city:string:req", `unknown flag "req"; did you mean "required"?`},
+		{"city:string:required,optoinal", `unknown flag "optoinal"; did you mean "optional"?`},
+		// A description where the flags go: shown where it belongs.
+		{"days:integer:Days ahead", `"Days ahead" is not a flag: FLAGS is empty or a comma list of required, optional; to give a description, leave FLAGS empty: days:integer::Days ahead`},
+		{"days:integer:Days ahead:more", `"Days ahead" is not a flag: FLAGS is empty or a comma list of required, optional`},
+		{"city:string:required,", `flags "required," hold an empty entry`},
+		{"city:string:required,optional", "either required or optional"},
+		{" days : integer : required , optional? ", `unknown flag "optional?"; did you mean "optional"?`},
+		{"days:integer:required,later", `"later" is not a flag`},
+		{"city:", "the type is missing; use one of string, number"},
+		{"city::required", "the type is missing"},
+		{"city:int", `unknown type "int"; did you mean "integer"?`},
+		{"city:strnig", `unknown type "strnig"; did you mean "string"?`},
+		{"city:bool[]", `unknown type "bool[]"; did you mean "boolean[]"?`},
+		{"city:date", `unknown type "date"; use one of string, number, integer, boolean, object, string[]`},
+		{"city:map[]", `unknown type "map[]"; use one of`},
+		{"city:required", `"required" is a flag, not a type; the type comes first: NAME:TYPE:required`},
+		// The old array of strings must now say what it holds.
+		{"tags:array", `type "array" needs the type of its items: write string[], number[], integer[], boolean[] or object[]`},
+		{"tags:array:required", `type "array" needs the type of its items`},
+		{"grid:integer[][]", "arrays of arrays are not supported; use an array of objects (object[])"},
+		{"grid:array[]", "arrays of arrays are not supported"},
 		{"city:string:required:two\nlines", "single line"},
 	}
 	for _, c := range bad {
 		_, err := ParseToolArg(c.in)
 		var se *SpecError
-		if err == nil || !errors.As(err, &se) || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "--arg ") {
-			t.Errorf("ParseToolArg(%q) = %v, want a *SpecError containing %q", c.in, err, c.want)
+		if err == nil || !errors.As(err, &se) || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), fmt.Sprintf("--arg %q: ", c.in)) {
+			t.Errorf("ParseToolArg(%q) = %v, want a *SpecError naming the value and containing %q", c.in, err, c.want)
+		}
+	}
+}
+
+// TestKnownArgTypesParse checks that every type the messages and the help
+// list parses, and means an array exactly when it ends in [].
+func TestKnownArgTypesParse(t *testing.T) {
+	for _, typ := range KnownArgTypes() {
+		a, err := ParseToolArg("x:" + typ)
+		if err != nil || a.TypeSpec() != typ || (a.Type == ArgArray) != strings.HasSuffix(typ, "[]") {
+			t.Errorf("ParseToolArg(x:%s) = %+v, %v", typ, a, err)
 		}
 	}
 }
@@ -150,11 +197,12 @@ func TestParsePromptArg(t *testing.T) {
 		want PromptArg
 	}{
 		{"topic", PromptArg{Name: "topic"}},
-		{"topic:required", PromptArg{Name: "topic", Required: true}},
-		{"topic:required:What to summarize: briefly", PromptArg{Name: "topic", Required: true, Description: "What to summarize: briefly"}},
-		{"topic:What to summarize", PromptArg{Name: "topic", Description: "What to summarize"}},
 		{"topic:string", PromptArg{Name: "topic"}},
+		{"topic:", PromptArg{Name: "topic"}},
+		{"topic::required", PromptArg{Name: "topic", Required: true}},
 		{"topic:string:required:The topic", PromptArg{Name: "topic", Required: true, Description: "The topic"}},
+		{"topic::optional:What to summarize: briefly", PromptArg{Name: "topic", Description: "What to summarize: briefly"}},
+		{"topic:STRING::What to summarize", PromptArg{Name: "topic", Description: "What to summarize"}},
 	}
 	for _, c := range ok {
 		got, err := ParsePromptArg(c.in)
@@ -163,12 +211,20 @@ func TestParsePromptArg(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
-		"topic:integer": "prompt arguments are strings",
-		"":              "argument name is required",
-		"a b":           `has ' '`,
+		"topic:integer":           `prompt arguments are strings; write the type string or leave it empty, not "integer"`,
+		"topic:string[]":          "prompt arguments are strings",
+		"topic:text":              `unknown type "text"; prompt arguments are strings`,
+		"topic:required":          `"required" is a flag, not a type; prompt arguments are strings, so write topic:string:required or topic::required`,
+		"topic:required:The text": `"required" is a flag, not a type`,
+		"topic:string:requierd":   `unknown flag "requierd"; did you mean "required"?`,
+		"topic:string:The topic":  "to give a description, leave FLAGS empty: topic:string::The topic",
+		"":                        "argument name is required",
+		"a b":                     `has ' '`,
 	} {
-		if _, err := ParsePromptArg(in); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("ParsePromptArg(%q) = %v, want an error containing %q", in, err, want)
+		_, err := ParsePromptArg(in)
+		var se *SpecError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParsePromptArg(%q) = %v, want a *SpecError containing %q", in, err, want)
 		}
 	}
 }
@@ -264,7 +320,12 @@ func TestAddTool(t *testing.T) {
 			{Name: "city", Type: ArgString, Required: true, Description: "The city"},
 			{Name: "days", Type: ArgInteger},
 			{Name: "type", Type: ArgObject, Required: true},
-			{Name: "tags", Type: ArgArray},
+			{Name: "tags", Type: ArgArray, Items: ArgString},
+			{Name: "scores", Type: ArgArray, Items: ArgNumber, Required: true},
+			{Name: "ids", Type: ArgArray, Items: ArgInteger},
+			{Name: "flags", Type: ArgArray, Items: ArgBoolean},
+			{Name: "rows", Type: ArgArray, Items: ArgObject, Required: true},
+			{Name: "extra", Type: ArgArray, Items: ArgObject},
 		},
 	})
 	if err != nil {
@@ -292,7 +353,18 @@ func TestAddTool(t *testing.T) {
 		`days := req.GetInt("days", 0)`,
 		`typeArg, ok := req.GetArguments()["type"].(map[string]any)`,
 		`tags := req.GetStringSlice("tags", nil)`,
-		`fmt.Sprintf("get-forecast called with city=%v, days=%v, type=%v, tags=%v", city, days, typeArg, tags)`,
+		// Every array carries the type of its items in the schema.
+		"mcp.WithArray(\"scores\",\n\t\t\tmcp.WithNumberItems(),\n\t\t\tmcp.Required(),\n\t\t),",
+		"mcp.WithArray(\"ids\",\n\t\t\tmcp.WithIntegerItems(),\n\t\t),",
+		"mcp.WithArray(\"flags\",\n\t\t\tmcp.WithBooleanItems(),\n\t\t),",
+		"mcp.WithArray(\"rows\",\n\t\t\tmcp.Items(map[string]any{\"type\": \"object\"}),\n\t\t\tmcp.Required(),\n\t\t),",
+		`scores, err := req.RequireFloatSlice("scores")`,
+		`ids := req.GetIntSlice("ids", nil)`,
+		`flags := req.GetBoolSlice("flags", nil)`,
+		"var rows []map[string]any\n\tif v, ok := req.GetArguments()[\"rows\"].([]any); ok {",
+		`return mcp.NewToolResultError(fmt.Sprintf("item %d of argument %q is not an object", i, "rows")), nil`,
+		"\t} else {\n\t\treturn mcp.NewToolResultError(\"required argument \\\"rows\\\" is missing or not an array\"), nil\n\t}",
+		`fmt.Sprintf("get-forecast called with city=%v, days=%v, type=%v, tags=%v, scores=%v, ids=%v, flags=%v, rows=%v, extra=%v", city, days, typeArg, tags, scores, ids, flags, rows, extra)`,
 	} {
 		if !strings.Contains(string(src.Data), s) {
 			t.Errorf("tool file lacks %q:\n%s", s, src.Data)
@@ -301,13 +373,26 @@ func TestAddTool(t *testing.T) {
 	parses(t, src.Path, src.Data)
 	test, _ := res.Files.Get(want[1])
 	parses(t, test.Path, test.Data)
-	for _, s := range []string{"func TestGetForecast(t *testing.T)", "func TestGetForecastListed(t *testing.T)", `"city,type"`, `t.Run("missing arguments"`} {
+	for _, s := range []string{"func TestGetForecast(t *testing.T)", "func TestGetForecastListed(t *testing.T)", `"city,type,scores,rows"`, `t.Run("missing arguments"`,
+		`"scores": []any{1.5, 2.5},`, `"ids":    []any{1.0, 2.0},`, `"flags":  []any{true, false},`, `"rows":   []any{map[string]any{"key": "value"}},`} {
 		if !strings.Contains(string(test.Data), s) {
 			t.Errorf("test file lacks %q:\n%s", s, test.Data)
 		}
 	}
 	if strings.Contains(string(test.Data), "Scopes") || len(res.Notes) != 0 {
-		t.Errorf("a tool without scopes got a scope test or notes %q:\n%s", res.Notes, test.Data)
+		t.Errorf("a described tool without scopes got a scope test or notes %q:\n%s", res.Notes, test.Data)
+	}
+	// One array of objects among the arguments: the locals of its loop
+	// are kept clear of argument names.
+	loopRes, err := AddTool(repo, ToolSpec{Name: "loop", Args: []ToolArg{{Name: "item", Type: ArgString}, {Name: "i", Type: ArgInteger}, {Name: "list", Type: ArgArray, Items: ArgObject}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop, _ := loopRes.Files.Get("internal/tools/loop.go")
+	for _, s := range []string{`itemArg := req.GetString("item", "")`, `iArg := req.GetInt("i", 0)`, "for i, item := range v {", "if list[i], ok = item.(map[string]any); !ok {"} {
+		if !strings.Contains(string(loop.Data), s) {
+			t.Errorf("tool file lacks %q:\n%s", s, loop.Data)
+		}
 	}
 
 	// The record lists the new files with their hashes and is still a valid
@@ -501,14 +586,14 @@ func TestAddToolScopes(t *testing.T) {
 		}
 	}
 	parses(t, test.Path, test.Data)
-	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "enforces the scopes weather:admin weather:write on tool admin") ||
-		!strings.Contains(res.Notes[0], "403 insufficient_scope") || !strings.Contains(res.Notes[0], "tools/list hides") ||
-		strings.Contains(res.Notes[0], "tool_scopes") {
+	if len(res.Notes) != 2 || !strings.Contains(res.Notes[1], "enforces the scopes weather:admin weather:write on tool admin") ||
+		!strings.Contains(res.Notes[1], "403 insufficient_scope") || !strings.Contains(res.Notes[1], "tools/list hides") ||
+		strings.Contains(res.Notes[1], "tool_scopes") {
 		t.Errorf("notes = %q", res.Notes)
 	}
 
 	// Without scopes, the register call stays the short one.
-	res, err = AddTool(repo, ToolSpec{Name: "open"})
+	res, err = AddTool(repo, ToolSpec{Name: "open", Description: "Open a note"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,7 +652,11 @@ func TestAddPrompt(t *testing.T) {
 		`mcp.WithArgument("style"),`,
 		`topic := req.Params.Arguments["topic"]`,
 		`return nil, fmt.Errorf("argument %q is required", "topic")`,
-		`TODO: say what the summarize prompt is for.`,
+		// No TODO reaches clients: the description is the name in
+		// words, and the TODO is a comment.
+		`mcp.WithPromptDescription("Summarize"),`,
+		`// TODO: say what the summarize prompt is for;`,
+		`return mcp.NewGetPromptResult("Summarize", []mcp.PromptMessage{`,
 	} {
 		if !strings.Contains(string(src.Data), s) {
 			t.Errorf("prompt file lacks %q:\n%s", s, src.Data)
@@ -596,13 +685,19 @@ func TestAddResource(t *testing.T) {
 		`mcp.NewResourceTemplate("weather://forecast/{city}{?days}", "forecast",`,
 		`mcp.WithTemplateMIMEType("application/json"),`,
 		`if v, ok := req.Params.Arguments["city"].([]string); ok {`,
-		`mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json",`,
+		`mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(data)},`,
+		// JSON content is encoded, never formatted by hand.
+		`data, err := json.Marshal(map[string]any{`,
+		`"variables": map[string]string{"city": city, "days": days},`,
 	} {
 		if !strings.Contains(string(src.Data), s) {
 			t.Errorf("resource file lacks %q:\n%s", s, src.Data)
 		}
 	}
 	test, _ := res.Files.Get("internal/resources/forecast_test.go")
+	if !strings.Contains(string(test.Data), `!json.Valid([]byte(text.Text))`) {
+		t.Errorf("the test of a JSON resource does not check that its content is JSON:\n%s", test.Data)
+	}
 	if !strings.Contains(string(test.Data), `req.Params.URI = "weather://forecast/example?days=example"`) {
 		t.Errorf("test does not read an expanded URI:\n%s", test.Data)
 	}
@@ -644,4 +739,120 @@ func TestAddResource(t *testing.T) {
 			t.Errorf("AddResource(%+v) = %v, want a usage error containing %q", c.spec, err, c.want)
 		}
 	}
+}
+
+func TestContentFormat(t *testing.T) {
+	for mt, want := range map[string]string{
+		"application/json":                 contentJSON,
+		"Application/JSON; charset=utf-8":  contentJSON,
+		"application/vnd.api+json":         contentJSON,
+		"application/yaml":                 contentJSON,
+		"application/x-ndjson":             contentNDJSON,
+		"application/xml":                  contentXML,
+		"text/xml":                         contentXML,
+		"image/svg+xml":                    contentXML,
+		"text/html":                        contentHTML,
+		"text/plain":                       contentText,
+		"text/markdown":                    contentText,
+		"application/toml":                 contentText,
+		"image/png":                        contentBlob,
+		"application/octet-stream":         contentBlob,
+		"application/jsonx":                contentBlob,
+		"application/vnd.something+jsonld": contentBlob,
+	} {
+		if got := contentFormat(mt); got != want {
+			t.Errorf("contentFormat(%q) = %q, want %q", mt, got, want)
+		}
+	}
+}
+
+// TestAddResourceContentFormats checks the placeholder content of each
+// format: markup escapes what the caller sends, and a URI with
+// percent-encoding never reaches a format string unescaped (go vet would
+// fail the repository).
+func TestAddResourceContentFormats(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	for _, c := range []struct {
+		spec ResourceSpec
+		want []string
+	}{
+		{ResourceSpec{URI: "docs://a%20b/{x}", MIMEType: "application/xml"}, []string{
+			`"html"`,
+			`<todo>TODO: the content of docs://a%%20b/{x}</todo>`,
+			`<variable name=\"x\">%s</variable>`,
+			`html.EscapeString(req.Params.URI), html.EscapeString(x))`,
+		}},
+		{ResourceSpec{URI: "docs://page", MIMEType: "text/html"}, []string{
+			`<!DOCTYPE html>`, `<title>%s</title>`, `html.EscapeString(req.Params.URI))`,
+		}},
+		{ResourceSpec{URI: "logs://{day}", MIMEType: "application/x-ndjson"}, []string{
+			`"variables": map[string]string{"day": day},`, `Text: string(data) + "\n"}`,
+		}},
+		{ResourceSpec{URI: "docs://p%41/{x}"}, []string{
+			`fmt.Sprintf("TODO: the content of docs://p%%41/{x} for x=%v", x)`,
+			`MIMEType: "text/plain"`,
+		}},
+	} {
+		res, err := AddResource(repo, c.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, _ := res.Files.Get(res.Created[0])
+		parses(t, src.Path, src.Data)
+		for _, s := range c.want {
+			if !strings.Contains(string(src.Data), s) {
+				t.Errorf("%s: resource file lacks %q:\n%s", c.spec.URI, s, src.Data)
+			}
+		}
+		test, _ := res.Files.Get(res.Created[1])
+		if strings.Contains(c.spec.URI, "%") && !strings.Contains(string(test.Data), strings.ReplaceAll(c.spec.URI, "%", "%%")+`", list.`) {
+			t.Errorf("%s: the test puts the URI into a format string unescaped:\n%s", c.spec.URI, test.Data)
+		}
+	}
+}
+
+// TestAddDefaultDescriptions checks what clients see of items added without
+// a description: the name in words, never a TODO, which stays in a comment
+// of the code; the tool's note says so.
+func TestAddDefaultDescriptions(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	res, err := AddTool(repo, ToolSpec{Name: "get_forecast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := res.Files.Get("internal/tools/get_forecast.go")
+	if !strings.Contains(string(src.Data), `mcp.WithDescription("Get forecast"),`) || !strings.Contains(string(src.Data), "// TODO: say what get_forecast does") {
+		t.Errorf("tool file:\n%s", src.Data)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], `tool get_forecast has no --description, so clients see "Get forecast"; say what it does in internal/tools/get_forecast.go`) {
+		t.Errorf("notes = %q", res.Notes)
+	}
+	pr, err := AddPrompt(repo, PromptSpec{Name: "summarize"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := AddResource(repo, ResourceSpec{URI: "docs://release-notes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []File{mustGet(t, res, 0), mustGet(t, pr, 0), mustGet(t, rr, 0)} {
+		for _, line := range strings.Split(string(f.Data), "\n") {
+			if strings.Contains(line, "Description(") && strings.Contains(line, "TODO") {
+				t.Errorf("%s: a TODO in a description reaches clients: %s", f.Path, line)
+			}
+		}
+	}
+	if !strings.Contains(string(mustGet(t, rr, 0).Data), `mcp.WithResourceDescription("Release notes"),`) {
+		t.Errorf("resource file:\n%s", mustGet(t, rr, 0).Data)
+	}
+}
+
+// mustGet returns the i-th created file of an add.
+func mustGet(t *testing.T, res *AddResult, i int) File {
+	t.Helper()
+	f, ok := res.Files.Get(res.Created[i])
+	if !ok {
+		t.Fatalf("no file %s", res.Created[i])
+	}
+	return f
 }

@@ -77,14 +77,23 @@ annotations and a typed handler skeleton that registers itself from init;
 NAME_test.go calls it and lists it through a real MCP client.
 
 NAME follows the MCP rules: 1 to 64 ASCII letters, digits, '_', '-' and '.'.
-Each --arg is name:type[:required][:description], type one of string, number,
-integer, boolean, array (of strings) or object. Each --scope names an OAuth
-scope a caller needs: the tool declares it when it registers, and the server
-enforces it like middleware.jwt.tool_scopes (HTTP 403 insufficient_scope, and
-the tool left out of tools/list for callers without it). --scope needs a
-server generated with --auth.`,
+Without --description, clients see NAME in words (get_forecast: "Get
+forecast") until you write one in the new file.
+
+Each --arg is NAME:TYPE[:FLAGS[:DESCRIPTION]]:
+  TYPE         string, number, integer, boolean, object, or an array of one
+               of them written ITEM[], e.g. string[]
+  FLAGS        empty, or a comma list of required, optional (the default)
+  DESCRIPTION  the rest of the value, colons included
+so a description without flags leaves FLAGS empty: city:string::City name.
+A FLAGS field that is not such a list is refused.
+
+Each --scope names an OAuth scope a caller needs: the tool declares it when
+it registers, and the server enforces it like middleware.jwt.tool_scopes
+(HTTP 403 insufficient_scope, and the tool left out of tools/list for
+callers without it). --scope needs a server generated with --auth.`,
 		Example: `  mcpforge add tool forecast --description "Weather forecast for a city" \
-    --arg city:string:required:"City name" --arg days:integer:"Days ahead"
+    --arg "city:string:required:City name" --arg "days:integer::Days ahead" --arg "tags:string[]"
   mcpforge add tool delete_note --scope notes:write --arg id:string:required
   mcpforge add tool ping --read-only --dry-run`,
 		Args: exactlyOne("tool name"),
@@ -105,7 +114,7 @@ server generated with --auth.`,
 	f := cmd.Flags()
 	f.SortFlags = false
 	f.StringVar(&description, "description", "", "`text` telling the models that call the tool what it does")
-	f.StringArrayVar(&argSpecs, "arg", nil, "one argument, `spec` name:type[:required][:description]; repeatable")
+	f.StringArrayVar(&argSpecs, "arg", nil, "one argument, `spec` NAME:TYPE[:FLAGS[:DESCRIPTION]], e.g. city:string:required; repeatable")
 	f.StringArrayVar(&scopes, "scope", nil, "an OAuth `scope` a caller needs, enforced by the server (needs --auth); repeatable")
 	f.BoolVar(&readOnly, "read-only", false, "annotate the tool as read-only, not destructive and idempotent")
 	o.register(cmd)
@@ -124,9 +133,11 @@ returns its messages, and registers itself from init; NAME_test.go gets it
 and lists it through a real MCP client. The server advertises prompts once
 it has one.
 
-NAME follows the rules of tool names. Each --arg is
-name[:required][:description]; prompt arguments are strings.`,
-		Example: `  mcpforge add prompt summarize --arg topic:required:"What to summarize" --arg style`,
+NAME follows the rules of tool names. Each --arg is written as for tools,
+NAME[:TYPE[:FLAGS[:DESCRIPTION]]], where TYPE is string or empty, since
+prompt arguments are strings: topic, topic:string:required, or
+topic::required:What to summarize.`,
+		Example: `  mcpforge add prompt summarize --arg "topic:string:required:What to summarize" --arg style`,
 		Args:    exactlyOne("prompt name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec := generator.PromptSpec{Name: args[0], Description: description}
@@ -145,7 +156,7 @@ name[:required][:description]; prompt arguments are strings.`,
 	f := cmd.Flags()
 	f.SortFlags = false
 	f.StringVar(&description, "description", "", "`text` saying what the prompt is for")
-	f.StringArrayVar(&argSpecs, "arg", nil, "one argument, `spec` name[:required][:description]; repeatable")
+	f.StringArrayVar(&argSpecs, "arg", nil, "one argument, `spec` NAME[:TYPE[:FLAGS[:DESCRIPTION]]] with TYPE string or empty; repeatable")
 	o.register(cmd)
 	return cmd
 }
@@ -162,7 +173,10 @@ resource, such as docs://readme. internal/resources/NAME.go describes it and
 returns its content, and registers itself from init; NAME_test.go reads it
 through a real MCP client. The server advertises resources once it has one.
 
-NAME is --name, or the last plain segment of the URI.`,
+NAME is --name, or the last plain segment of the URI. The placeholder
+content matches --mime: JSON for application/json (and YAML, +json types),
+an XML or HTML document for XML and HTML, a line of text for other text, and
+that line base64-encoded for binary types.`,
 		Example: `  mcpforge add resource "weather://forecast/{city}" --mime application/json
   mcpforge add resource docs://readme --name readme --description "The project README"`,
 		Args: exactlyOne("resource URI or URI template"),

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -161,8 +164,11 @@ func TestAddUsageErrors(t *testing.T) {
 		{[]string{"add", "tool"}, "mcpforge add tool takes one argument, the tool name, but got 0"},
 		{[]string{"add", "tool", "bad name"}, `tool name "bad name": may contain only ASCII letters, digits, '_', '-' and '.'`},
 		{[]string{"add", "tool", strings.Repeat("x", 65)}, "must be at most 64 characters"},
-		{[]string{"add", "tool", "x", "--arg", "city"}, `--arg "city": write it as name:type`},
-		{[]string{"add", "tool", "x", "--arg", "n:int"}, `unknown type "int"`},
+		{[]string{"add", "tool", "x", "--arg", "city"}, `--arg "city": write it as NAME:TYPE[:FLAGS[:DESCRIPTION]]`},
+		{[]string{"add", "tool", "x", "--arg", "n:int"}, `unknown type "int"; did you mean "integer"?`},
+		{[]string{"add", "tool", "x", "--arg", "city:string:requried"}, "mcpforge: --arg \"city:string:requried\": unknown flag \"requried\"; did you mean \"required\"?\n"},
+		{[]string{"add", "tool", "x", "--arg", "days:integer:Days ahead"}, "leave FLAGS empty: days:integer::Days ahead"},
+		{[]string{"add", "tool", "x", "--arg", "tags:array"}, "write string[], number[], integer[], boolean[] or object[]"},
 		{[]string{"add", "tool", "x", "--scope", "a b"}, `--scope: "a b" is not an OAuth scope`},
 		{[]string{"add", "tool", "x", "--scope", "weather:read"}, "mcpforge: --scope needs a server generated with --auth; this one has auth none\n"},
 		{[]string{"add", "prompt", "p", "--arg", "n:number"}, "prompt arguments are strings"},
@@ -189,14 +195,15 @@ func TestAddUsageErrors(t *testing.T) {
 func addAll(t *testing.T, repo string, scoped bool) {
 	t.Helper()
 	tool := []string{"add", "tool", "get-forecast", "--description", "Weather forecast for a city",
-		"--arg", "city:string:required:The city", "--arg", "days:integer:Days ahead", "--arg", "ratio:number",
-		"--arg", "metric:boolean", "--arg", "tags:array", "--arg", "filter:object"}
+		"--arg", "city:string:required:The city", "--arg", "days:integer::Days ahead: 1 to 7", "--arg", "ratio:number",
+		"--arg", "metric:boolean", "--arg", "filter:object", "--arg", "tags:string[]", "--arg", "scores:number[]",
+		"--arg", "ids:integer[]", "--arg", "flags:boolean[]", "--arg", "rows:object[]"}
 	if scoped {
 		tool = append(tool, "--scope", "weather:read")
 	}
 	for _, args := range [][]string{
 		tool,
-		{"add", "prompt", "summarize", "--arg", "topic:required:What to summarize", "--arg", "style"},
+		{"add", "prompt", "summarize", "--arg", "topic:string:required:What to summarize", "--arg", "style"},
 		{"add", "resource", "weather://forecast/{city}", "--mime", "application/json", "--description", "A forecast as JSON"},
 		{"add", "resource", "docs://readme", "--name", "readme"},
 	} {
@@ -348,11 +355,17 @@ func checkAdded(t *testing.T, ctx context.Context, sess *mcpsdk.ClientSession) {
 	}
 	schema, _ := forecast.InputSchema.(map[string]any)
 	props, _ := schema["properties"].(map[string]any)
-	for name, typ := range map[string]string{"city": "string", "days": "integer", "ratio": "number", "metric": "boolean", "tags": "array", "filter": "object"} {
+	for name, typ := range map[string]string{"city": "string", "days": "integer", "ratio": "number", "metric": "boolean", "filter": "object",
+		"tags": "string[]", "scores": "number[]", "ids": "integer[]", "flags": "boolean[]", "rows": "object[]"} {
 		p, _ := props[name].(map[string]any)
-		if p["type"] != typ {
+		item, isArray := strings.CutSuffix(typ, "[]")
+		items, _ := p["items"].(map[string]any)
+		if isArray && (p["type"] != "array" || items["type"] != item) || !isArray && p["type"] != typ {
 			t.Errorf("get-forecast argument %s = %v, want type %s", name, props[name], typ)
 		}
+	}
+	if days, _ := props["days"].(map[string]any); days["description"] != "Days ahead: 1 to 7" {
+		t.Errorf("get-forecast argument days = %v, want the description with its colon", days)
 	}
 	if req, _ := schema["required"].([]any); len(req) != 1 || req[0] != "city" {
 		t.Errorf("get-forecast required = %v, want [city]", schema["required"])
@@ -390,7 +403,105 @@ func checkAdded(t *testing.T, ctx context.Context, sess *mcpsdk.ClientSession) {
 		t.Fatalf("resources/templates/list: %v, %+v", err, templates)
 	}
 	read, err := sess.ReadResource(ctx, &mcpsdk.ReadResourceParams{URI: "weather://forecast/paris"})
-	if err != nil || len(read.Contents) != 1 || !strings.Contains(read.Contents[0].Text, "city=paris") || read.Contents[0].MIMEType != "application/json" {
-		t.Errorf("resources/read weather://forecast/paris: %v, %+v", err, read)
+	if err != nil || len(read.Contents) != 1 || read.Contents[0].MIMEType != "application/json" {
+		t.Fatalf("resources/read weather://forecast/paris: %v, %+v", err, read)
+	}
+	var content struct {
+		Variables map[string]string `json:"variables"`
+	}
+	if err := json.Unmarshal([]byte(read.Contents[0].Text), &content); err != nil || content.Variables["city"] != "paris" {
+		t.Errorf("resources/read weather://forecast/paris: application/json content %q: %v", read.Contents[0].Text, err)
+	}
+}
+
+// TestAddResourceFormats adds a resource of each placeholder format to a
+// generated repository, which still vets and passes its own tests; a real
+// client then reads each, and the content parses as its MIME type says,
+// whatever the caller put into the URI.
+func TestAddResourceFormats(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: generates, builds, tests and runs a server")
+	}
+	primeModuleCache(t)
+	t.Setenv("GOPROXY", "off")
+	a := generator.Answers{Name: "formats", Transports: []string{generator.TransportStdio}}.WithDefaults()
+	repo := writeRepo(t, a)
+	if err := generator.Tidy(context.Background(), repo); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"weather://forecast/{city}", "--mime", "application/json"},
+		{"feeds://{feed}/items", "--mime", "application/x-ndjson"},
+		{"docs://a%20b/{page}", "--mime", "application/xml"},
+		{"site://{page}", "--mime", "text/html"},
+		{"config://app", "--mime", "application/yaml"},
+		{"images://{id}", "--mime", "image/png"},
+		{"notes://p%41/{id}", "--mime", "text/plain"},
+	} {
+		if code, _, stderr := runCLI(t, append([]string{"add", "resource", "--dir", repo}, args...)...); code != 0 {
+			t.Fatalf("add resource %v: exit %d: %s", args, code, stderr)
+		}
+	}
+	goCmd(t, repo, "vet", "./...")
+	goCmd(t, repo, "test", "-count=1", "./internal/resources/")
+	bin := filepath.Join(t.TempDir(), a.Name)
+	goCmd(t, repo, "build", "-o", bin, "./cmd/"+a.Name)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sess, err := newSDKClient().Connect(ctx, &mcpsdk.CommandTransport{Command: exec.Command(bin, "--transport", "stdio")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	// Values a caller controls, with characters each format must escape.
+	hostile := `a"b<c>&d`
+	read := func(uri string) *mcpsdk.ResourceContents {
+		t.Helper()
+		res, err := sess.ReadResource(ctx, &mcpsdk.ReadResourceParams{URI: uri})
+		if err != nil || len(res.Contents) != 1 {
+			t.Fatalf("resources/read %s: %v, %+v", uri, err, res)
+		}
+		return res.Contents[0]
+	}
+	escaped := strings.NewReplacer(`"`, "%22", "<", "%3C", ">", "%3E", "&", "%26").Replace(hostile)
+
+	var doc struct {
+		URI       string            `json:"uri"`
+		Variables map[string]string `json:"variables"`
+	}
+	if c := read("weather://forecast/" + escaped); json.Unmarshal([]byte(c.Text), &doc) != nil || doc.Variables["city"] == "" {
+		t.Errorf("application/json: %q is not the JSON object expected", c.Text)
+	}
+	if c := read("feeds://" + escaped + "/items"); !strings.HasSuffix(c.Text, "\n") || strings.Count(c.Text, "\n") != 1 || !json.Valid([]byte(c.Text)) {
+		t.Errorf("application/x-ndjson: %q is not one JSON line", c.Text)
+	}
+	if c := read("config://app"); !json.Valid([]byte(c.Text)) {
+		t.Errorf("application/yaml: %q is not JSON (which YAML reads)", c.Text)
+	}
+	for _, uri := range []string{"docs://a%20b/" + escaped, "site://" + escaped} {
+		c := read(uri)
+		dec := xml.NewDecoder(strings.NewReader(c.Text))
+		dec.Strict = c.MIMEType == "application/xml"
+		dec.AutoClose, dec.Entity = xml.HTMLAutoClose, xml.HTMLEntity
+		for {
+			_, err := dec.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Errorf("%s: %q does not parse: %v", c.MIMEType, c.Text, err)
+				break
+			}
+		}
+		if strings.Contains(c.Text, "<c>") {
+			t.Errorf("%s: a value from the URI reaches the markup unescaped: %q", c.MIMEType, c.Text)
+		}
+	}
+	if c := read("images://1"); len(c.Blob) == 0 || c.MIMEType != "image/png" {
+		t.Errorf("image/png: %+v, want a blob", c)
+	}
+	if c := read("notes://p%41/7"); !strings.Contains(c.Text, "notes://p%41/{id}") || !strings.Contains(c.Text, "id=7") {
+		t.Errorf("text/plain: %q mangles the percent-encoded URI or the variable", c.Text)
 	}
 }

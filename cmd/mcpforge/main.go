@@ -26,9 +26,14 @@ import (
 	"os/signal"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mcpforge/mcpforge/cmd/mcpforge/internal/plainterm"
 )
 
 func main() {
+	// Undo what plainterm's init did to keep start-up from querying the
+	// terminal, before anything reads TERM or starts a child process.
+	plainterm.Restore()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -94,9 +94,11 @@ defaults. The .mcpforge.toml of a generated repository is itself an answers
 file.
 
 On a terminal without --yes, a wizard asks every answer, pre-filled from the
-flags and the file, and prints the equivalent command line at the end;
---accessible (or ACCESSIBLE=1) turns it into plain prompts for screen
-readers. Without a terminal, missing answers are an error listing them.
+flags and the file, and prints the equivalent command line at the end.
+--accessible (or ACCESSIBLE=1) turns it into plain prompts without colours or
+terminal queries, for screen readers and scripts: they read one answer per
+line from stdin, terminal or pipe. Otherwise, without a terminal, missing
+answers are an error listing them.
 
 After writing, mcpforge runs go mod tidy (offline when the module cache
 holds the pinned versions) and git init without a commit; --no-tidy and
@@ -135,7 +137,7 @@ holds the pinned versions) and git init without a commit; --no-tidy and
 	f.BoolVar(&o.force, "force", false, "write into a non-empty directory (replaces only the files mcpforge generates)")
 	f.BoolVar(&o.noTidy, "no-tidy", false, "do not run go mod tidy after writing")
 	f.BoolVar(&o.noGit, "no-git", false, "do not run git init after writing")
-	f.BoolVar(&o.accessible, "accessible", false, "run the wizard as plain prompts for screen readers (also ACCESSIBLE=1)")
+	f.BoolVar(&o.accessible, "accessible", false, "run the wizard as plain prompts reading lines from stdin, terminal or not, for screen readers and scripts (also ACCESSIBLE=1)")
 
 	// Shell completion of the closed sets and of file arguments.
 	complete := func(flag string, values []string) {
@@ -169,7 +171,12 @@ func (o *newOptions) run(cmd *cobra.Command, args []string) error {
 	wizardRan := false
 	if missing := a.Missing(); len(missing) > 0 && !o.yes {
 		terminal := stdinIsTerminal(cmd.InOrStdin())
-		if !terminal || runWizard == nil {
+		// Accessible mode reads plain lines, so screen readers and scripts
+		// can drive it through a pipe too. Asking for it (the flag or
+		// ACCESSIBLE) lets it run without a terminal; TERM=dumb alone does
+		// not, since it describes a terminal and CI jobs set it.
+		piped := o.accessible || accessibleVar()
+		if !terminal && !piped || runWizard == nil {
 			return usageError(missingAnswersError(missing, terminal))
 		}
 		wo := wizardOptions{in: cmd.InOrStdin(), out: stdout, accessible: o.accessible || accessibleFromEnv()}
@@ -244,7 +251,7 @@ func (o *newOptions) run(cmd *cobra.Command, args []string) error {
 // printEquivalent shows the command line that answers what the wizard asked,
 // for scripts and CI; the answers are in .mcpforge.toml too.
 func printEquivalent(w io.Writer, a generator.Answers, o *newOptions) {
-	fmt.Fprintf(w, "\nThe same without the wizard:\n  %s\n", equivalentCommand(a, o))
+	fmt.Fprintf(w, "\nthe same without the wizard:\n  %s\n", equivalentCommand(a, o))
 }
 
 // classify maps generator errors to exit codes: input the user can fix is
@@ -377,7 +384,9 @@ func printPlan(w io.Writer, set *generator.FileSet, dir string, o *newOptions) {
 }
 
 func printNextSteps(w io.Writer, dir string, a generator.Answers, o *newOptions) {
-	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n", shellQuote(dir))
+	// Lower case like every other line mcpforge prints ("created ...",
+	// "git init: done").
+	fmt.Fprintf(w, "\nnext steps:\n  cd %s\n", shellQuote(dir))
 	if o.noTidy {
 		fmt.Fprintln(w, "  go mod tidy")
 	}

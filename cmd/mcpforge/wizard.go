@@ -12,7 +12,10 @@ import (
 	"sync/atomic"
 
 	"github.com/charmbracelet/huh"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
+	"github.com/mcpforge/mcpforge/cmd/mcpforge/internal/plainterm"
 	"github.com/mcpforge/mcpforge/generator"
 )
 
@@ -43,12 +46,14 @@ type wizardOptions struct {
 }
 
 // accessibleFromEnv reports whether the environment asks for accessible mode:
-// ACCESSIBLE set to anything but "", "0" or "false" (the convention of
-// charm's tools), or TERM=dumb, where huh cannot draw anyway.
+// ACCESSIBLE (see accessibleVar), or TERM=dumb, where huh cannot draw anyway.
 func accessibleFromEnv() bool {
-	v := strings.TrimSpace(os.Getenv("ACCESSIBLE"))
-	return v != "" && v != "0" && !strings.EqualFold(v, "false") || os.Getenv("TERM") == "dumb"
+	return accessibleVar() || os.Getenv("TERM") == "dumb"
 }
+
+// accessibleVar reports whether ACCESSIBLE asks for plain prompts (see
+// plainterm.EnvAsks): a user's explicit request.
+func accessibleVar() bool { return plainterm.EnvAsks(os.Getenv("ACCESSIBLE")) }
 
 func init() { runWizard = wizard }
 
@@ -445,11 +450,13 @@ func (f *form) runTUI(ctx context.Context, in io.Reader, out io.Writer) error {
 }
 
 // runAccessible runs the steps one at a time in huh's accessible mode, which
-// prints plain prompts and reads lines. huh's accessible mode ignores hidden
-// groups, so each step is its own form, built when its turn comes (its
-// texts then show the answers given so far). Reading happens in a goroutine
-// so that Ctrl-C (a cancelled ctx) ends the wizard even while a read blocks.
+// prints plain prompts and reads lines, from a terminal or a pipe alike.
+// huh's accessible mode ignores hidden groups, so each step is its own form,
+// built when its turn comes (its texts then show the answers given so far).
+// Reading happens in a goroutine so that Ctrl-C (a cancelled ctx) ends the
+// wizard even while a read blocks.
 func (f *form) runAccessible(ctx context.Context, in io.Reader, out io.Writer) error {
+	plainText(out)
 	input := &lineInput{r: in}
 	done := make(chan error, 1)
 	go func() {
@@ -476,6 +483,22 @@ func (f *form) runAccessible(ctx context.Context, in io.Reader, out io.Writer) e
 	case <-ctx.Done():
 		return errAborted
 	}
+}
+
+// plainText makes every lipgloss style (huh's prompts are styled through
+// lipgloss's default renderer) render plain text to out. On a terminal that
+// renderer would colour the prompts and, to choose the colours, ask the
+// terminal for its background (OSC 11 and a cursor position report), then
+// wait for an answer that a screen reader's terminal or a script may never
+// send, reading the user's typed answers meanwhile. Accessible mode needs no
+// colour: with the colourless profile and the background stated, lipgloss
+// writes no escape sequence and asks nothing. The renderer is global; only
+// the wizard renders, so it is set for the rest of the process.
+func plainText(out io.Writer) {
+	r := lipgloss.NewRenderer(out, termenv.WithProfile(termenv.Ascii))
+	r.SetColorProfile(termenv.Ascii)
+	r.SetHasDarkBackground(true)
+	lipgloss.SetDefaultRenderer(r)
 }
 
 // lineInput feeds huh's accessible prompts. Each of them reads through a new

@@ -135,7 +135,7 @@ func TestWizardAccessible(t *testing.T) {
 		"1. apache-2.0: Apache License 2.0",
 		"license          mit",
 		"created " + dir,
-		"The same without the wizard:\n  mcpforge new made-by-wizard --module example.com/made-by-wizard --description 'Made by the wizard' --transport http,sse --auth none --deploy docker,ci,release --license mit --dir " + dir + " --no-tidy --no-git --yes\n",
+		"the same without the wizard:\n  mcpforge new made-by-wizard --module example.com/made-by-wizard --description 'Made by the wizard' --transport http,sse --auth none --deploy docker,ci,release --license mit --dir " + dir + " --no-tidy --no-git --yes\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
@@ -457,4 +457,50 @@ func TestWizardRefusesDisguisingText(t *testing.T) {
 	if a.ProxyHeader != "" || !slices.Equal(a.TrustedProxies, []string{"10.0.0.0/8"}) {
 		t.Errorf("answers = %+v", a)
 	}
+}
+
+// TestWizardAccessibleFromPipe drives accessible mode without a terminal, as
+// a script does: --accessible or ACCESSIBLE=1 reads the answers line by line
+// from the pipe. TERM=dumb alone (set by CI jobs) still gets the list of
+// missing answers instead of a wizard waiting for input.
+func TestWizardAccessibleFromPipe(t *testing.T) {
+	// typed is no *os.File: stdinIsTerminal sees no terminal, as for a pipe.
+	for _, c := range []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"flag", []string{"--accessible"}, map[string]string{"ACCESSIBLE": "", "TERM": "xterm"}},
+		{"environment", nil, map[string]string{"ACCESSIBLE": "1", "TERM": "xterm"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			dir := filepath.Join(t.TempDir(), "piped")
+			args := append([]string{"new", "piped", "--dir", dir, "--no-tidy", "--no-git"}, c.args...)
+			var out, errOut bytes.Buffer
+			code := run(args, typed("", "", "Read from a pipe", "0", "1", "0", "", "y"), &out, &errOut)
+			if code != exitOK {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+			}
+			rec, err := generator.ReadRecord(filepath.Join(dir, generator.RecordFile))
+			if err != nil || rec.Answers.Description != "Read from a pipe" {
+				t.Errorf("record %+v, %v; want the description typed into the pipe", rec.Answers, err)
+			}
+		})
+	}
+	t.Run("TERM=dumb alone", func(t *testing.T) {
+		t.Setenv("ACCESSIBLE", "")
+		t.Setenv("TERM", "dumb")
+		dir := filepath.Join(t.TempDir(), "dumb")
+		var out, errOut bytes.Buffer
+		code := run([]string{"new", "dumb", "--dir", dir}, typed("", "", "", "0", "1", "0", "", "y"), &out, &errOut)
+		if code != exitUsage || !strings.Contains(errOut.String(), "missing answers and no terminal to ask them on") {
+			t.Errorf("exit %d, stderr %q; want 2 listing the missing answers", code, errOut.String())
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("target written: %v", err)
+		}
+	})
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 
 	"github.com/mcpforge/mcpforge/generator"
 )
@@ -130,7 +134,7 @@ func TestWizardTUI(t *testing.T) {
 		}
 		s.keys("Enter")
 		screen = s.waitFor("EXIT=")
-		if !strings.Contains(screen, "EXIT=0") || !strings.Contains(screen, "The same without the wizard:") {
+		if !strings.Contains(screen, "EXIT=0") || !strings.Contains(screen, "the same without the wizard:") {
 			t.Fatalf("mcpforge did not succeed:\n%s", screen)
 		}
 		rec, err := os.ReadFile(filepath.Join(work, "tui-made", generator.RecordFile))
@@ -174,5 +178,94 @@ func TestWizardTUI(t *testing.T) {
 		if entries, _ := os.ReadDir(work); len(entries) != 0 {
 			t.Errorf("Ctrl-C left files: %v", entries)
 		}
+	})
+}
+
+// accessibleAnswers answer every question of `mcpforge new NAME` in
+// accessible mode with its default, one line each, and confirm.
+const accessibleAnswers = "\n\n\n0\n1\n0\n\ny\n"
+
+// TestWizardAccessibleBinary drives the accessible wizard of the built
+// binary as screen-reader users and scripts do: under a real pseudo-terminal
+// (a terminal that answers no queries, as a screen reader's may not) and
+// through a pipe. Both complete, and neither output holds an ESC byte:
+// accessible mode sends no colours and no terminal queries (OSC 11, cursor
+// position reports), which would otherwise wait for an answer that never
+// comes.
+func TestWizardAccessibleBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds mcpforge and runs it under a pseudo-terminal")
+	}
+	bin := buildMCPForge(t)
+	env := append(os.Environ(), "TERM=xterm-256color", "COLORTERM=truecolor", "ACCESSIBLE=", "NO_COLOR=", "CLICOLOR_FORCE=")
+
+	check := func(t *testing.T, work string, out []byte) {
+		t.Helper()
+		if i := bytes.IndexByte(out, 0x1b); i >= 0 {
+			t.Errorf("the output holds an escape sequence at byte %d: %q", i, out[max(0, i-20):min(len(out), i+20)])
+		}
+		for _, want := range []string{"Server name (", "Generate the repository? [Y/n]", "created "} {
+			if !bytes.Contains(out, []byte(want)) {
+				t.Errorf("the output lacks %q:\n%s", want, out)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(work, "plain", generator.RecordFile)); err != nil {
+			t.Errorf("no repository written: %v", err)
+		}
+	}
+
+	t.Run("pty", func(t *testing.T) {
+		work := t.TempDir()
+		cmd := exec.Command(bin, "new", "plain", "--accessible", "--no-tidy", "--no-git")
+		cmd.Dir, cmd.Env = work, env
+		tty, err := pty.Start(cmd)
+		if err != nil {
+			t.Skipf("no pseudo-terminal here: %v", err)
+		}
+		defer tty.Close()
+		var out bytes.Buffer
+		read := make(chan struct{})
+		go func() {
+			defer close(read)
+			_, _ = io.Copy(&out, tty) // ends with EIO once the process exits
+		}()
+		// Typed ahead, as a fast typist or a script would: a wizard that
+		// reads the terminal for answers to its own queries swallows them.
+		if _, err := io.WriteString(tty, accessibleAnswers); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("mcpforge new --accessible under a pty: %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+			<-read
+			t.Fatalf("mcpforge new --accessible hung under a pty; output so far: %q", out.Bytes())
+		}
+		<-read
+		check(t, work, out.Bytes())
+	})
+
+	t.Run("pipe", func(t *testing.T) {
+		work := t.TempDir()
+		cmd := exec.Command(bin, "new", "plain", "--accessible", "--no-tidy", "--no-git")
+		cmd.Dir, cmd.Env = work, env
+		cmd.Stdin = strings.NewReader(accessibleAnswers)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		timer := time.AfterFunc(60*time.Second, func() { _ = cmd.Process.Kill() })
+		defer timer.Stop()
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("mcpforge new --accessible from a pipe: %v\n%s", err, out.Bytes())
+		}
+		check(t, work, out.Bytes())
 	})
 }
