@@ -60,6 +60,8 @@ var runtimePackages = []runtimePackage{
 	{"httpserver", func(d Data) bool { return d.HasNetwork }},
 	{"auth", func(d Data) bool { return d.HasAuth }},
 	{"oauth", func(d Data) bool { return d.OAuth }},
+	// Every server checks tool arguments itself (main.go installs it).
+	{"toolargs", func(Data) bool { return true }},
 }
 
 // Module paths of the direct dependencies of generated servers.

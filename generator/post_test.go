@@ -18,7 +18,10 @@ func writeFakeRepo(t *testing.T, gomod string) string {
 		"go.mod.tmpl":               {Data: []byte(gomod)},
 		"cmd/__name__/main.go.tmpl": {Data: []byte("package main\n\nimport _ \"{{.Module}}/internal/config\"\n\nfunc main() {}\n")},
 	}
-	rt := fstest.MapFS{"config/config.go": {Data: []byte("// Package config is a stand-in.\npackage config\n")}}
+	rt := fstest.MapFS{
+		"config/config.go":     {Data: []byte("// Package config is a stand-in.\npackage config\n")},
+		"toolargs/toolargs.go": {Data: []byte("// Package toolargs is a stand-in.\npackage toolargs\n")},
+	}
 	set, err := renderFS(Answers{Name: "w", Transports: []string{"stdio"}}, tm, rt)
 	if err != nil {
 		t.Fatal(err)

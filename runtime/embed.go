@@ -22,5 +22,5 @@ import "embed"
 // The auth and oauth packages are added to the embed pattern below as they
 // land.
 //
-//go:embed config httpserver auth oauth
+//go:embed config httpserver auth oauth toolargs
 var FS embed.FS

@@ -24,6 +24,7 @@ func TestFSHoldsEachPackageWithItsTests(t *testing.T) {
 	for _, want := range []string{
 		"config/config.go", "config/load.go", "config/config_test.go",
 		"httpserver/httpserver.go", "httpserver/httpserver_test.go",
+		"toolargs/toolargs.go", "toolargs/toolargs_test.go",
 	} {
 		if _, err := fs.Stat(FS, want); err != nil {
 			t.Errorf("FS lacks %s: %v", want, err)
