@@ -664,6 +664,16 @@ func TestAddPrompt(t *testing.T) {
 	}
 	test, _ := res.Files.Get("internal/prompts/summarize_test.go")
 	parses(t, test.Path, test.Data)
+	if !strings.Contains(string(test.Data), "want the summarize prompt with 2 arguments") {
+		t.Errorf("test file:\n%s", test.Data)
+	}
+	one, err := AddPrompt(repo, PromptSpec{Name: "one", Args: []PromptArg{{Name: "topic"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if test, _ := one.Files.Get("internal/prompts/one_test.go"); !strings.Contains(string(test.Data), "want the one prompt with 1 argument\"") {
+		t.Errorf("a prompt with one argument: test file:\n%s", test.Data)
+	}
 	after := apply(repo, res)
 	if _, err := AddPrompt(after, PromptSpec{Name: "summarize"}); !errors.Is(err, ErrAlreadyExists) {
 		t.Errorf("adding the prompt twice: %v", err)
