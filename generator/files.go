@@ -27,6 +27,9 @@ var fileRules = []fileRule{
 	{"goreleaser.yaml", deploys(DeployRelease)},
 	{".goreleaser.yaml", deploys(DeployRelease)},
 	{"LICENSE", func(d Data) bool { return d.License != LicenseNone }},
+	// The development issuer and token minter signs tokens the way a
+	// jwt-local server validates them; other strategies have no use for it.
+	{"cmd/devtoken", func(d Data) bool { return d.Auth == AuthJWTLocal }},
 }
 
 func deploys(kind string) func(Data) bool {

@@ -396,6 +396,21 @@ func printNextSteps(w io.Writer, dir string, a generator.Answers, o *newOptions)
 	default:
 		fmt.Fprintf(w, "  go run ./cmd/%s   # speaks MCP on stdin/stdout; see README.md to connect a client\n", a.Name)
 	}
+	if a.Auth == generator.AuthJWTLocal {
+		// Until they are replaced, the server refuses every token; make dev
+		// lets the owner call it meanwhile.
+		var keys []string
+		if a.Issuer == generator.PlaceholderIssuer {
+			keys = append(keys, "issuer")
+		}
+		if a.JWKSURI == generator.PlaceholderJWKSURI {
+			keys = append(keys, "jwks_uri")
+		}
+		if len(keys) > 0 {
+			fmt.Fprintf(w, "  # middleware.jwt.local.%s in config.toml: placeholders, set your provider's\n", strings.Join(keys, " and "))
+		}
+		fmt.Fprintln(w, "  make dev   # the server with a local development issuer; prints a token to call it with")
+	}
 	fmt.Fprintln(w, "  go test ./...")
 }
 
