@@ -38,6 +38,7 @@ type variantAnswers struct {
 	Auth       string   `toml:"auth"`
 	Audience   string   `toml:"audience"`
 	OAuth      *bool    `toml:"oauth"`
+	Deploy     []string `toml:"deploy"` // nil: the default set, which includes CI
 }
 
 func variantFiles(t *testing.T) []string {
@@ -70,10 +71,14 @@ func TestEndToEnd(t *testing.T) {
 	tools := buildDeployTools(t)
 	node := nodeHarness(t)
 	t.Run("mcpforge-release", func(t *testing.T) { checkOwnRelease(t, tools) })
+	t.Run("mcpforge-staticcheck", checkOwnStaticcheck)
 	// The post-generation `go mod tidy` must work from the module cache alone
 	// once it holds the pinned versions: put them there (tidy also reads the
 	// modules the tests of dependencies import), then cut the proxy off.
 	primeModuleCache(t)
+	// The generated repositories' own CI and Makefile run as their owners
+	// run them: with the module proxy.
+	ciEnv := os.Environ()
 	t.Setenv("GOPROXY", "off")
 	for _, path := range variantFiles(t) {
 		variant := strings.TrimSuffix(filepath.Base(path), ".toml")
@@ -81,6 +86,7 @@ func TestEndToEnd(t *testing.T) {
 			a := readVariant(t, path)
 			dir, bin := generateAndBuild(t, path, a.Name)
 			t.Run("deploy", func(t *testing.T) { checkDeploy(t, tools, dir, a.Name, bin) })
+			t.Run("own-ci", func(t *testing.T) { checkOwnCI(t, dir, a, ciEnv, node) })
 			sec := newSecurity(t, a)
 			for _, tr := range a.Transports {
 				for _, era := range protocolEras {
@@ -159,8 +165,9 @@ func networkTransport(transports []string) string {
 }
 
 // generateAndBuild runs `mcpforge new` for an answers file and checks that the
-// result builds, vets, passes its own tests and is already tidy. It returns the
-// repository directory and the built server binary.
+// result builds and is already tidy (offline, from the module cache). It
+// returns the repository directory and the built server binary. Its vet,
+// tests and lint run as its own CI runs them (checkOwnCI).
 func generateAndBuild(t *testing.T, answers, name string) (dir, bin string) {
 	t.Helper()
 	dir = filepath.Join(t.TempDir(), name)
@@ -171,8 +178,6 @@ func generateAndBuild(t *testing.T, answers, name string) (dir, bin string) {
 	}
 	bin = filepath.Join(t.TempDir(), name)
 	goCmd(t, dir, "build", "-o", bin, "./cmd/"+name)
-	goCmd(t, dir, "vet", "./...")
-	goCmd(t, dir, "test", "-count=1", "./...")
 
 	before := readFiles(t, dir, "go.mod", "go.sum")
 	goCmd(t, dir, "mod", "tidy")
