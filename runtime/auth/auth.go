@@ -15,7 +15,7 @@
 //
 // The caller's [Identity] reaches tool handlers through the context
 // ([FromContext]) on every transport. Per-tool scopes are enforced twice:
-// at the HTTP level by [Authenticator.Authorize] with a 403
+// at the HTTP level by [Authenticator.Scopes] with a 403
 // insufficient_scope challenge that clients can act on, and inside the MCP server by [Authenticator.ToolMiddleware] where
 // no status can be sent; [Authenticator.ToolFilter] hides the tools a caller
 // cannot use.
@@ -28,7 +28,8 @@
 //   - Tokens are read from the Authorization header only (any case of
 //     "Bearer"), never from the query string.
 //   - A session (streamable HTTP Mcp-Session-Id, or legacy SSE sessionId) is
-//     bound to the issuer and subject that opened it ([SessionOwner]; the
+//     bound to the issuer and subject that opened it
+//     ([Authenticator.SessionOwner]; the
 //     binding is kept by httpserver's session registry). Another subject
 //     using it gets 404, exactly like an unknown session, so session ids
 //     cannot be probed and a client simply starts a new session.
@@ -45,9 +46,7 @@
 //	s := server.NewMCPServer(name, version,
 //		server.WithToolHandlerMiddleware(a.ToolMiddleware),
 //		server.WithToolFilter(a.ToolFilter))
-//	// HTTP: httpserver.Options{Protect: a.Middleware, Authorize: a.Authorize,
-//	//       SessionOwner: auth.SessionOwner, HTTPContext: a.HTTPContext,
-//	//       ReadyChecks: []httpserver.ReadyCheck{a.Ready}}
+//	// HTTP: httpserver.Options{Guard: a, ReadyChecks: []httpserver.ReadyCheck{a.Ready}}
 //	// stdio: server.ServeStdio(s, server.WithStdioContextFunc(a.StdioContext)), or
 //	//        NewStdioServer(s) + SetContextFunc(a.StdioContext) + Listen
 package auth
@@ -296,7 +295,7 @@ func (a *Authenticator) StdioContext(ctx context.Context) context.Context {
 	return WithIdentity(ctx, a.stdio)
 }
 
-// HTTPContext carries the identity [Authenticator.Middleware] stored in the
+// HTTPContext carries the identity [Authenticator.Authenticate] stored in the
 // request into the context mcp-go gives tool handlers. mcp-go v1.2.1
 // already derives that context from the request's, so this is a safeguard
 // for handlers that do not; install it with server.WithHTTPContextFunc (and
@@ -507,14 +506,14 @@ func isAtJWT(v any) bool {
 	return typ == "at+jwt" || typ == "application/at+jwt"
 }
 
-// Middleware protects the MCP endpoints (/mcp, /sse, /message) from the
+// Authenticate protects the MCP endpoints (/mcp, /sse, /message) from the
 // headers alone, before any body is read: it applies the
-// failed-authentication rate limit, authenticates the request and checks
-// the CEL allow conditions, and passes the caller's [Identity] on in the
-// request context. Refusals: 401 with a Bearer challenge, 403 (policy), 429
-// with Retry-After. Per-tool scopes need the body and are checked later by
-// [Authenticator.Authorize].
-func (a *Authenticator) Middleware(next http.Handler) http.Handler {
+// failed-authentication rate limit, authenticates the request and passes
+// the caller's [Identity] on in the request context. Refusals: 401 with a
+// Bearer challenge, 429 with Retry-After. It is the httpserver Guard's
+// first step; [Authenticator.Rules] and [Authenticator.Scopes] follow once
+// the body is known.
+func (a *Authenticator) Authenticate(next http.Handler) http.Handler {
 	if a.strategy == strategyNone {
 		anonymous := Identity{Claims: map[string]any{}, Anonymous: true, Unrestricted: true}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -541,22 +540,37 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			a.unauthorized(w, res.presented, err)
 			return
 		}
-		if len(a.conds) > 0 {
-			if ok, expr := allowed(a.conds, res.claims, requestVars(r, a.condHeaders, a.hiddenInPolicy)); !ok {
-				a.logger.Info("request denied by allow condition", "subject", res.id.Subject, "condition", expr)
-				writeJSON(w, http.StatusForbidden, "forbidden", "access denied by policy")
-				return
-			}
-		}
+		res.id.claims = res.claims
 		next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), res.id)))
 	})
 }
 
-// Authorize checks the per-tool scopes of a request that [Authenticator.Middleware]
-// let in, once its body has been read and bounded: a tools/call of a tool
-// the caller lacks scopes for gets 403 with an insufficient_scope challenge
-// that clients can act on. Install it as httpserver.Options.Authorize.
-func (a *Authenticator) Authorize(next http.Handler) http.Handler {
+// Rules applies the CEL allow conditions (middleware.jwt.local.allow_conditions)
+// to a request [Authenticator.Authenticate] let in: all must hold, or the
+// request gets 403.
+func (a *Authenticator) Rules(next http.Handler) http.Handler {
+	if len(a.conds) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := identityFrom(r.Context())
+		if r.Method == http.MethodOptions || !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if ok, expr := allowed(a.conds, id.claims, requestVars(r, a.condHeaders, a.hiddenInPolicy)); !ok {
+			a.logger.Info("request denied by allow condition", "subject", id.Subject, "condition", expr)
+			writeJSON(w, http.StatusForbidden, "forbidden", "access denied by policy")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Scopes checks the per-tool scopes of a request once its body has been
+// read and bounded: a tools/call of a tool the caller lacks scopes for gets
+// 403 with an insufficient_scope challenge that clients can act on.
+func (a *Authenticator) Scopes(next http.Handler) http.Handler {
 	if a.strategy == strategyNone || len(a.allToolScopes) == 0 {
 		return next
 	}
@@ -574,6 +588,21 @@ func (a *Authenticator) Authorize(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// Subject names the caller of ctx for the access log: its subject, "" when
+// anonymous. It copies nothing.
+func (a *Authenticator) Subject(ctx context.Context) string {
+	id, _ := identityFrom(ctx)
+	return id.Subject
+}
+
+// SessionOwner is who the caller of ctx is for session binding (its issuer
+// and subject), "" when anonymous: a session opened by one owner is refused
+// to every other.
+func (a *Authenticator) SessionOwner(ctx context.Context) string {
+	id, _ := identityFrom(ctx)
+	return id.owner
 }
 
 // unauthorized writes a 401 with the Bearer challenge of RFC 6750 and RFC

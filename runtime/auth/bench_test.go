@@ -77,7 +77,7 @@ func BenchmarkMiddlewareRS256(b *testing.B) {
 	s := rsaSigner(b)
 	a, now := staticAuth(b, s)
 	tok := sign(b, s, validClaims(now), nil)
-	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h := guarded(a, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

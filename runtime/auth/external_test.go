@@ -29,7 +29,7 @@ func externalServer(t *testing.T, cfg config.Auth) string {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	srv := httptest.NewServer(a.Middleware(echoIdentity))
+	srv := httptest.NewServer(guarded(a, echoIdentity))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/mcp"
 }

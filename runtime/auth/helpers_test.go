@@ -302,3 +302,9 @@ func do(t testing.TB, url string, req func(r *http.Request)) (*http.Response, st
 func bearer(tok string) func(r *http.Request) {
 	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
 }
+
+// guarded wraps h in the Authenticator's HTTP checks as httpserver places
+// them: authentication, allow rules, then scopes.
+func guarded(a *Authenticator, h http.Handler) http.Handler {
+	return a.Authenticate(a.Rules(a.Scopes(h)))
+}

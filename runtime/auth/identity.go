@@ -28,6 +28,9 @@ type Identity struct {
 	// owner is who the caller is for session binding: issuer and subject,
 	// "" when anonymous.
 	owner string
+	// claims are all the claims of the token, for the allow conditions;
+	// shared, never handed to tools (FromContext clears it).
+	claims map[string]any
 }
 
 // HasScope reports whether the caller holds scope.
@@ -68,28 +71,12 @@ func FromContext(ctx context.Context) (Identity, bool) {
 	if !ok {
 		return id, false
 	}
+	id.claims = nil
 	id.Scopes = slices.Clone(id.Scopes)
 	if id.Claims != nil {
 		id.Claims = copyClaim(id.Claims).(map[string]any)
 	}
 	return id, true
-}
-
-// SubjectFromContext returns the subject of the caller of ctx, "" when
-// there is none or it is anonymous. It copies nothing, for hot paths such
-// as the access log.
-func SubjectFromContext(ctx context.Context) string {
-	id, _ := identityFrom(ctx)
-	return id.Subject
-}
-
-// SessionOwner returns who the caller of ctx is for session binding (its
-// issuer and subject), "" when there is none or it is anonymous: a session
-// opened by one owner is refused to every other. Install it as
-// httpserver.Options.SessionOwner.
-func SessionOwner(ctx context.Context) string {
-	id, _ := identityFrom(ctx)
-	return id.owner
 }
 
 // identityFrom returns the identity of ctx without copying it, for this

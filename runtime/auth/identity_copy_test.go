@@ -25,12 +25,17 @@ func TestIdentityFromContextIsACopy(t *testing.T) {
 	}
 }
 
-func TestSubjectFromContext(t *testing.T) {
-	if got := SubjectFromContext(context.Background()); got != "" {
+func TestSubjectAndSessionOwner(t *testing.T) {
+	a := &Authenticator{}
+	if got := a.Subject(context.Background()); got != "" {
 		t.Errorf("no identity: subject %q, want empty", got)
 	}
-	ctx := WithIdentity(context.Background(), newIdentity(map[string]any{"sub": "alice"}, false, nil))
-	if got := SubjectFromContext(ctx); got != "alice" {
+	ctx := WithIdentity(context.Background(), newIdentity(map[string]any{"sub": "alice", "iss": "https://id.example"}, false, nil))
+	if got := a.Subject(ctx); got != "alice" {
 		t.Errorf("subject %q, want alice", got)
+	}
+	other := WithIdentity(context.Background(), newIdentity(map[string]any{"sub": "alice", "iss": "https://other.example"}, false, nil))
+	if a.SessionOwner(ctx) == "" || a.SessionOwner(ctx) == a.SessionOwner(other) {
+		t.Errorf("the same subject of two issuers must be two session owners: %q, %q", a.SessionOwner(ctx), a.SessionOwner(other))
 	}
 }

@@ -136,7 +136,7 @@ func TestJWKSDownAfterStartKeepsKeys(t *testing.T) {
 	if err := a.Ready(ctx); err != nil {
 		t.Fatalf("Ready after the JWKS went down: %v", err)
 	}
-	srv := httptest.NewServer(a.Middleware(echoIdentity))
+	srv := httptest.NewServer(guarded(a, echoIdentity))
 	defer srv.Close()
 	resp, body := do(t, srv.URL, bearer(sign(t, ecSigner(t), validClaims(time.Now()), nil)))
 	if resp.StatusCode != 200 {
@@ -160,7 +160,7 @@ func TestJWKSDownFromStart(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "jwks not loaded") {
 		t.Fatalf("Ready = %v, want not loaded", err)
 	}
-	srv := httptest.NewServer(a.Middleware(echoIdentity))
+	srv := httptest.NewServer(guarded(a, echoIdentity))
 	defer srv.Close()
 	resp, body := do(t, srv.URL, bearer(sign(t, rsaSigner(t), validClaims(clock.Now()), nil)))
 	if resp.StatusCode != 401 || !strings.Contains(body, string(errNoKeys)) {

@@ -45,7 +45,7 @@ func newLocalFixture(t *testing.T, mutate func(*config.Auth)) *localFixture {
 		mutate(&cfg)
 	}
 	a, clock := newTestAuth(t, cfg)
-	srv := httptest.NewServer(a.Middleware(echoIdentity))
+	srv := httptest.NewServer(guarded(a, echoIdentity))
 	t.Cleanup(srv.Close)
 	return &localFixture{a: a, clock: clock, jwks: jwks, url: srv.URL + "/mcp"}
 }

@@ -63,6 +63,9 @@ func newMCPFixture(t *testing.T, mutate func(*config.Auth)) *mcpFixture {
 	return &mcpFixture{localFixture: f, mcp: s}
 }
 
+// The Authenticator is what httpserver's Guard slot takes.
+var _ httpserver.Guard = (*Authenticator)(nil)
+
 // serveMCP serves s over streamable HTTP and legacy SSE the way a generated
 // server does: httpserver with the Authenticator wired in. It returns the
 // base URL.
@@ -73,10 +76,7 @@ func serveMCP(t *testing.T, a *Authenticator, s *server.MCPServer) string {
 		MCP:          s,
 		Transports:   []string{httpserver.TransportHTTP, httpserver.TransportSSE},
 		Logger:       slog.New(slog.DiscardHandler),
-		Protect:      a.Middleware,
-		Authorize:    a.Authorize,
-		Subject:      SubjectFromContext,
-		SessionOwner: SessionOwner,
+		Guard:        a,
 		HTTPContext:  a.HTTPContext,
 	})
 	if err != nil {

@@ -75,7 +75,7 @@ func TestRateLimitForwardedFor(t *testing.T) {
 		return w.Code
 	}
 
-	behindProxy := limited([]string{"127.0.0.1/32", "10.0.0.0/8"}).Middleware(echoIdentity)
+	behindProxy := guarded(limited([]string{"127.0.0.1/32", "10.0.0.0/8"}), echoIdentity)
 	if send(behindProxy, "203.0.113.1") != 401 || send(behindProxy, "203.0.113.1") != 429 {
 		t.Fatal("client 203.0.113.1 not limited")
 	}
@@ -91,7 +91,7 @@ func TestRateLimitForwardedFor(t *testing.T) {
 		t.Fatalf("chain of trusted proxies: %d, want 429 for 203.0.113.1", got)
 	}
 
-	direct := limited(nil).Middleware(echoIdentity)
+	direct := guarded(limited(nil), echoIdentity)
 	if send(direct, "203.0.113.1") != 401 {
 		t.Fatal("first failure")
 	}

@@ -46,7 +46,7 @@ type requestState struct {
 	requestID string // fixed before the request enters the chain
 	body      []byte // the request body, once readBody has read it
 	call      mcpCall
-	subject   string        // set by captureSubject once Protect let the request in
+	subject   string        // set by captureSubject once the Guard let the request in
 	session   *session      // the live session the request targets, once bindSessions found it
 	inflight  *atomic.Int64 // set by track while the request counts as in flight
 }
@@ -156,8 +156,8 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 //     number with microsecond precision (for a stream: until it closed);
 //   - remote: the TCP peer address;
 //   - request_id: see [RequestID];
-//   - subject: what Options.Subject returned inside Protect; "" when the
-//     request was refused, is not an MCP request, or Subject is nil;
+//   - subject: what the Guard names the caller; "" when the request was
+//     refused, is not an MCP request, or there is no Guard;
 //   - mcp_method and tool (the tool name of a tools/call), from the JSON-RPC
 //     body of POST /mcp and POST /message, or "" (see mcpCallOf); batch,
 //     the number of messages, only for a JSON-RPC batch;
@@ -194,9 +194,7 @@ func (s *Server) logRequest(r *http.Request, rec *recorder, st *requestState, st
 	if r.URL.Path == PathHealth || r.URL.Path == PathReady {
 		level = slog.LevelDebug
 	}
-	ctx := context.WithoutCancel(r.Context())
-	h := s.logger.Handler()
-	if !h.Enabled(ctx, level) {
+	if !s.logger.Enabled(r.Context(), level) {
 		return
 	}
 	al := s.cfg.Middleware.AccessLog
@@ -205,37 +203,47 @@ func (s *Server) logRequest(r *http.Request, rec *recorder, st *requestState, st
 		status = http.StatusOK
 	}
 	call := mcpCallOf(r, st.call)
-	attrs := make([]slog.Attr, 0, 16)
-	attrs = append(attrs,
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", status),
-		slog.Int64("bytes", rec.bytes),
-		slog.Float64("duration", milliseconds(elapsed)),
-		slog.String("remote", r.RemoteAddr),
-		slog.String("request_id", st.requestID),
-		slog.String("subject", st.subject),
-		slog.String("mcp_method", call.method),
-		slog.String("tool", call.tool),
-	)
-	if call.batch {
-		attrs = append(attrs, slog.Int("batch", call.messages))
+
+	bp := linePool.Get().(*[]byte)
+	l := accessLine{b: (*bp)[:0], json: s.cfg.Log.Format == "json", first: true}
+	if l.json {
+		l.b = append(l.b, '{')
 	}
-	attrs = append(attrs, headers.attr(r.Header))
+	l.time(slog.TimeKey, start)
+	l.str(slog.LevelKey, level.String())
+	l.str(slog.MessageKey, "http request")
+	l.str("method", r.Method)
+	l.str("path", r.URL.Path)
+	l.int("status", int64(status))
+	l.int("bytes", rec.bytes)
+	l.float("duration", milliseconds(elapsed))
+	l.str("remote", r.RemoteAddr)
+	l.str("request_id", st.requestID)
+	l.str("subject", st.subject)
+	l.str("mcp_method", call.method)
+	l.str("tool", call.tool)
+	if call.batch {
+		l.int("batch", int64(call.messages))
+	}
+	l.headers(r.Header, headers)
 	if al.LogBody && len(st.body) > 0 && al.MaxBodyLogBytes > 0 {
 		body := st.body
 		truncated := int64(len(body)) > al.MaxBodyLogBytes
 		if truncated {
 			body = body[:al.MaxBodyLogBytes]
 		}
-		attrs = append(attrs, slog.String("body", printable(body)))
+		l.str("body", printable(body))
 		if truncated {
-			attrs = append(attrs, slog.Bool("body_truncated", true))
+			l.bool("body_truncated", true)
 		}
 	}
-	record := slog.NewRecord(start, level, "http request", 0)
-	record.AddAttrs(attrs...)
-	_ = h.Handle(ctx, record)
+	if l.json {
+		l.b = append(l.b, '}')
+	}
+	l.b = append(l.b, '\n')
+	s.accessOut.write(l.b)
+	*bp = l.b
+	linePool.Put(bp)
 }
 
 // milliseconds is d in milliseconds, rounded to the microsecond.
@@ -244,9 +252,11 @@ func milliseconds(d time.Duration) float64 {
 }
 
 // headerFilter decides how each request header appears in the access log.
-// Names are matched case-insensitively.
+// Names are matched case-insensitively, in their canonical form
+// (http.CanonicalHeaderKey, which allocates nothing for names already in
+// it, as those of parsed requests are).
 type headerFilter struct {
-	redact, exclude map[string]bool // by lower-case name
+	redact, exclude map[string]bool // by canonical name
 }
 
 // credentialHeaders are the headers that carry credentials under the auth
@@ -269,33 +279,12 @@ func credentialHeaders(a config.Auth) []string {
 func newHeaderFilter(redact, exclude []string) headerFilter {
 	f := headerFilter{redact: map[string]bool{}, exclude: map[string]bool{}}
 	for _, h := range slices.Concat(alwaysRedacted, redact) {
-		f.redact[strings.ToLower(h)] = true
+		f.redact[http.CanonicalHeaderKey(h)] = true
 	}
 	for _, h := range exclude {
-		f.exclude[strings.ToLower(h)] = true
+		f.exclude[http.CanonicalHeaderKey(h)] = true
 	}
 	return f
-}
-
-// attr returns the "headers" group: every header not excluded, its values
-// joined with ", ", a redacted one as "[REDACTED]" whatever its value.
-func (f headerFilter) attr(h http.Header) slog.Attr {
-	names := make([]string, 0, len(h))
-	for name := range h {
-		if !f.exclude[strings.ToLower(name)] {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	attrs := make([]slog.Attr, 0, len(names))
-	for _, name := range names {
-		v := redacted
-		if !f.redact[strings.ToLower(name)] {
-			v = strings.Join(h[name], ", ")
-		}
-		attrs = append(attrs, slog.String(name, v))
-	}
-	return slog.Attr{Key: "headers", Value: slog.GroupValue(attrs...)}
 }
 
 // mcpCall is what the server learns from the JSON-RPC message of a request,
@@ -407,17 +396,17 @@ func printable(b []byte) string {
 	return string(b)
 }
 
-// captureSubject runs just inside Protect, on the context Protect hands on,
-// and records Options.Subject's answer for the access log, which runs
-// outside Protect and cannot see that context. A request Protect refuses
-// never gets here and is logged with an empty subject.
+// captureSubject runs just inside the Guard's Authenticate, on the context
+// it hands on, and records the subject for the access log, which runs
+// outside and cannot see that context. A request Authenticate refuses never
+// gets here and is logged with an empty subject.
 func (s *Server) captureSubject(next http.Handler) http.Handler {
-	if s.subject == nil {
+	if s.guard == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if st := stateFrom(r.Context()); st != nil {
-			st.subject = s.subject(r.Context())
+			st.subject = s.guard.Subject(r.Context())
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -1,8 +1,8 @@
 package httpserver
 
 import (
+	"net/http"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/mcpforge/mcpforge/runtime/config"
@@ -22,7 +22,7 @@ func TestCredentialHeadersRedactedWithJWTExternal(t *testing.T) {
 	}
 	f := newHeaderFilter(got, nil)
 	for _, h := range []string{"X-Jwt-Payload", "x-proxy-secret"} {
-		if !f.redact[strings.ToLower(h)] {
+		if !f.redact[http.CanonicalHeaderKey(h)] {
 			t.Errorf("%s is not redacted", h)
 		}
 	}

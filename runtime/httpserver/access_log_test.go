@@ -38,6 +38,7 @@ func TestAccessLogRedactsAndExcludes(t *testing.T) {
 	body := `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"secret-body-tail-555"}}`
 	f.get(t, "POST", "/message?sessionId=secret-session-666", strings.NewReader(body), h)
 
+	f.srv.accessOut.Flush()
 	logs := f.logs.String()
 	for _, s := range []string{"secret-token-111", "secret-cookie-222", "secret-key-333", "secret-noise-444", "secret-body-tail-555", "secret-session-666"} {
 		if strings.Contains(logs, s) {
@@ -82,6 +83,7 @@ func TestAccessLogAlwaysRedactsAuthorization(t *testing.T) {
 		"Authorization":       "Bearer raw-token-777",
 		"Proxy-Authorization": "Basic raw-proxy-888",
 	})
+	f.srv.accessOut.Flush()
 	logs := f.logs.String()
 	if strings.Contains(logs, "raw-token-777") || strings.Contains(logs, "raw-proxy-888") {
 		t.Fatalf("credentials logged with an empty redact list:\n%s", logs)
@@ -95,6 +97,7 @@ func TestAccessLogLevelsAndDisabling(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	f.do(t, "GET", "/health", nil, nil)
 	f.do(t, "GET", "/nope", nil, nil)
+	f.srv.accessOut.Flush()
 	levels := map[string]string{}
 	for _, l := range f.logs.lines(t) {
 		if l["msg"] == "http request" {
@@ -110,6 +113,7 @@ func TestAccessLogLevelsAndDisabling(t *testing.T) {
 
 	f = newFixture(t, func(c *config.Config) { c.Middleware.AccessLog.Enabled = false }, nil)
 	f.do(t, "GET", "/", nil, nil)
+	f.srv.accessOut.Flush()
 	if strings.Contains(f.logs.String(), "http request") {
 		t.Errorf("access log written while disabled")
 	}
@@ -250,11 +254,11 @@ func TestAccessLogTimeIsArrivalAndDurationIsMilliseconds(t *testing.T) {
 
 func TestRequestID(t *testing.T) {
 	f := newFixture(t, func(c *config.Config) { c.Server.HTTP.MaxBodyBytes = 64 }, func(o *Options) {
-		o.Protect = func(next http.Handler) http.Handler {
+		o.Guard = testGuard{authenticate: func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				writeError(w, http.StatusUnauthorized, "no token")
 			})
-		}
+		}}
 		o.Routes = map[string]http.Handler{
 			"GET /echo-id": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_, _ = io.WriteString(w, RequestID(r.Context()))
@@ -341,7 +345,7 @@ func TestRequestID(t *testing.T) {
 	}{
 		{"Origin check", "POST", "/mcp", `{}`, map[string]string{"Origin": "http://evil.example"}, http.StatusForbidden},
 		{"Host check", "GET", "/", "", map[string]string{"Host": "evil.example"}, http.StatusForbidden},
-		{"Protect", "POST", "/mcp", `{}`, nil, http.StatusUnauthorized},
+		{"Guard", "POST", "/mcp", `{}`, nil, http.StatusUnauthorized},
 		{"router", "GET", "/nope", "", nil, http.StatusNotFound},
 		{"method", "DELETE", "/health", "", nil, http.StatusMethodNotAllowed},
 		{"body limit", "POST", "/mcp", strings.Repeat("x", 100), nil, http.StatusRequestEntityTooLarge},
@@ -396,27 +400,28 @@ func TestRequestID(t *testing.T) {
 	})
 }
 
-// subjectKey carries the subject a fake Protect established.
+// subjectKey carries the subject a fake Guard established.
 type subjectKey struct{}
 
 // fakeAuth lets in "Bearer tok-<name>" as subject <name> and refuses the
 // rest with 401.
 func fakeAuth(o *Options) {
-	o.Protect = func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sub, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer tok-")
-			if !ok || sub == "" {
-				writeError(w, http.StatusUnauthorized, "no valid token")
-				return
-			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), subjectKey{}, sub)))
-		})
+	o.Guard = testGuard{
+		authenticate: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				sub, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer tok-")
+				if !ok || sub == "" {
+					writeError(w, http.StatusUnauthorized, "no valid token")
+					return
+				}
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), subjectKey{}, sub)))
+			})
+		},
+		subject: func(ctx context.Context) string {
+			s, _ := ctx.Value(subjectKey{}).(string)
+			return s
+		},
 	}
-	o.Subject = func(ctx context.Context) string {
-		s, _ := ctx.Value(subjectKey{}).(string)
-		return s
-	}
-	o.SessionOwner = o.Subject
 }
 
 func TestAccessLogSubject(t *testing.T) {
@@ -434,7 +439,7 @@ func TestAccessLogSubject(t *testing.T) {
 		t.Errorf("Authorization logged as %v", h["Authorization"])
 	}
 
-	// Refused by Protect: logged, with an empty subject and without the
+	// Refused by the Guard: logged, with an empty subject and without the
 	// MCP method, since the body of an unauthenticated request is never
 	// read.
 	resp := f.get(t, "POST", "/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`),
@@ -446,7 +451,7 @@ func TestAccessLogSubject(t *testing.T) {
 		t.Errorf("refused request logged as %v", l)
 	}
 
-	// Outside Protect there is no subject, even with a valid token.
+	// Outside the Guard there is no subject, even with a valid token.
 	resp = f.get(t, "GET", "/", nil, map[string]string{"Authorization": "Bearer tok-ada"})
 	if l := lineFor(t, f.logs, resp); l["subject"] != "" {
 		t.Errorf("GET / logged subject %v", l["subject"])
@@ -467,12 +472,15 @@ func TestAccessLogSubject(t *testing.T) {
 		return l["path"] == "/message" && l["tool"] == "hello" && l["subject"] == "grace"
 	})
 
-	// Without Options.Subject: always "".
-	g := newFixture(t, nil, func(o *Options) { fakeAuth(o); o.Subject = nil })
+	// A Guard that names no subject: always "".
+	g := newFixture(t, nil, func(o *Options) {
+		fakeAuth(o)
+		o.Guard = testGuard{authenticate: o.Guard.(testGuard).authenticate}
+	})
 	resp = g.do(t, "POST", "/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`),
 		map[string]string{"Authorization": "Bearer tok-ada", "Content-Type": "application/json", "Accept": "application/json, text/event-stream"})
 	if l := lineFor(t, g.logs, resp); l["subject"] != "" || !hasKey(l, "subject") {
-		t.Errorf("subject without Options.Subject = %#v", l["subject"])
+		t.Errorf("subject of a Guard naming none = %#v", l["subject"])
 	}
 }
 

@@ -123,7 +123,7 @@ type fixture struct {
 
 // newFixture builds a Server from the defaults changed by mod and opts
 // changed by optMod; neither may be nil-checked by the caller.
-func newFixture(t *testing.T, mod func(*config.Config), optMod func(*Options)) *fixture {
+func newFixture(t testing.TB, mod func(*config.Config), optMod func(*Options)) *fixture {
 	t.Helper()
 	cfg := config.Defaults("weather", "1.2.3")
 	cfg.Server.Transport = "http"
@@ -136,6 +136,7 @@ func newFixture(t *testing.T, mod func(*config.Config), optMod func(*Options)) *
 		MCP:        newMCP(nil),
 		Transports: []string{TransportHTTP, TransportSSE},
 		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		LogOutput:  logs,
 	}
 	if optMod != nil {
 		optMod(&opts)
@@ -296,3 +297,28 @@ func continuousListening() transport.StreamableHTTPCOption {
 	//lint:ignore SA1019 the GET listening stream of the handshake era is still served, so the tests open it on purpose
 	return transport.WithContinuousListening()
 }
+
+// testGuard is a Guard made of functions; a nil one passes requests on.
+type testGuard struct {
+	authenticate func(http.Handler) http.Handler
+	subject      func(context.Context) string
+}
+
+func (g testGuard) Authenticate(next http.Handler) http.Handler {
+	if g.authenticate == nil {
+		return next
+	}
+	return g.authenticate(next)
+}
+
+func (g testGuard) Rules(next http.Handler) http.Handler  { return next }
+func (g testGuard) Scopes(next http.Handler) http.Handler { return next }
+
+func (g testGuard) Subject(ctx context.Context) string {
+	if g.subject == nil {
+		return ""
+	}
+	return g.subject(ctx)
+}
+
+func (g testGuard) SessionOwner(ctx context.Context) string { return g.Subject(ctx) }

@@ -21,15 +21,15 @@
 //   - routing, with JSON 404 and 405 answers.
 //
 // The MCP endpoints add their own chain behind the router (see
-// Server.mcpChain): in-flight tracking for graceful shutdown;
-// Options.Protect (authentication from the headers alone); the body, read
-// only now, within max_body_bytes, body_read_timeout and
-// max_body_bytes_in_flight, and its JSON-RPC envelope parsed once; the
-// session registry, which accepts only the session ids this server issued,
-// each from the owner that opened it (404 for anything else, the same 404
-// whatever the reason), caps sessions and ends them on DELETE and when
-// idle; the stream caps; Options.Authorize (per-tool scopes); the transport.
-// Headers are limited to max_header_bytes.
+// Server.mcpChain): in-flight tracking for graceful shutdown; the Guard's
+// authentication from the headers alone; the body, read only now, within
+// max_body_bytes, body_read_timeout and max_body_bytes_in_flight, and its
+// JSON-RPC envelope parsed once; the Guard's rules; the session registry,
+// which accepts only the session ids this server issued, each from the
+// owner that opened it (404 for anything else, the same 404 whatever the
+// reason), caps sessions and ends them on DELETE and when idle; the stream
+// caps; the Guard's per-tool scopes; the transport. Headers are limited to
+// max_header_bytes.
 //
 // mcp-go's own localhost protection is switched off in favour of the Host
 // check here, which also honours allowed_hosts and public_url.
@@ -42,14 +42,16 @@
 package httpserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"slices"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -97,33 +99,22 @@ type Options struct {
 	// Transports lists the enabled network transports: "http" (streamable
 	// HTTP at /mcp) and/or "sse" (legacy HTTP+SSE at /sse and /message).
 	Transports []string
-	// Logger receives the access log and the server's own messages;
-	// slog.Default() when nil. With a JSON handler every access log record
-	// is one JSON object on one line.
+	// Logger receives the server's own messages; slog.Default() when nil.
+	// Its level also applies to the access log (whose /health and /ready
+	// lines are at debug level).
 	Logger *slog.Logger
-	// Protect, when set, wraps the MCP endpoints (/mcp, /sse, /message) and
-	// nothing else, so authentication never blocks health probes or the
-	// discovery documents added through Routes.
-	Protect func(http.Handler) http.Handler
-	// Subject, when set, returns the authenticated subject of a request
-	// from the context Protect hands to the MCP handler, "" for none. The
-	// access log runs outside Protect and cannot see that context, so the
-	// server calls Subject just inside Protect and logs the answer as
-	// "subject"; a request Protect refuses is logged with subject "".
-	Subject func(ctx context.Context) string
-	// SessionOwner, when set, returns who a request is from, from the
-	// context Protect hands on: a session is bound to the owner that opened
-	// it, and only that owner may use it; "" means anonymous. Owners are
-	// also the callers whose streams and sessions are capped. Without it
-	// every caller is anonymous.
-	SessionOwner func(ctx context.Context) string
-	// Authorize, when set, wraps the MCP transport once the body has been
-	// read and the session checked, for checks that need the JSON-RPC
-	// message (per-tool scopes).
-	Authorize func(http.Handler) http.Handler
+	// LogOutput is where the access log is written, buffered, in the
+	// format of log.format (one JSON object per line, or slog's text
+	// form): the writer of Logger's handler, os.Stderr when nil.
+	LogOutput io.Writer
+	// Guard, when set, authenticates and authorizes the callers of the MCP
+	// endpoints (/mcp, /sse, /message) and nothing else, so it never
+	// blocks health probes or the discovery documents added through
+	// Routes. Without it every caller is anonymous and unrestricted.
+	Guard Guard
 	// Routes adds routes, keyed by "PATH" (any method) or "METHOD PATH"; a
 	// path ending in "/" matches the whole subtree. They get the middleware
-	// chain but not Protect. A key may not shadow a built-in route.
+	// chain but not the Guard. A key may not shadow a built-in route.
 	Routes map[string]http.Handler
 	// ReadyChecks must all pass for GET /ready to answer 200; until then it
 	// answers 503 with the reason of the first failing check.
@@ -132,6 +123,26 @@ type Options struct {
 	// the HTTP request (for example to carry the caller's identity to tool
 	// handlers). It is passed to both mcp-go transports.
 	HTTPContext server.HTTPContextFunc
+}
+
+// Guard is what an authorization layer plugs into the chain of the MCP
+// endpoints (see Server.mcpChain), each at its place: a middleware may
+// answer the request itself (401, 403, 429) or pass it on.
+type Guard interface {
+	// Authenticate identifies the caller from the headers alone, before
+	// any body is read, and puts it into the request context.
+	Authenticate(next http.Handler) http.Handler
+	// Rules applies allow rules once the JSON-RPC envelope is known.
+	Rules(next http.Handler) http.Handler
+	// Scopes refuses calls of tools the caller may not use, once the
+	// session has been checked.
+	Scopes(next http.Handler) http.Handler
+	// Subject names the caller of ctx for the access log; "" for none.
+	Subject(ctx context.Context) string
+	// SessionOwner is who a session opened with ctx belongs to; only that
+	// owner may use it. "" means anonymous. Owners are also the callers
+	// whose sessions and streams are capped.
+	SessionOwner(ctx context.Context) string
 }
 
 // ReadyCheck reports whether a dependency of the server is ready; a non-nil
@@ -144,11 +155,11 @@ type ReadyCheck func(ctx context.Context) error
 type Server struct {
 	cfg        config.Config
 	logger     *slog.Logger
-	subject    func(context.Context) string
-	owner      func(context.Context) string
+	guard      Guard
 	transports []string
 	handler    http.Handler
 
+	accessOut   *accessWriter
 	sessions    *sessionRegistry
 	streamCount *streamCounter
 	bodies      *bodyBudget
@@ -205,18 +216,18 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		cfg:         opts.Config,
 		logger:      logger,
-		subject:     opts.Subject,
-		owner:       opts.SessionOwner,
+		guard:       opts.Guard,
 		transports:  transports,
 		readyChecks: slices.Clone(opts.ReadyChecks),
 		sseTrack:    newSSETracker(),
+		accessOut:   newAccessWriter(cmp.Or[io.Writer](opts.LogOutput, os.Stderr)),
 		sessions:    newSessionRegistry(h.SessionIdleTimeout.Duration, h.MaxSessions, h.MaxSessionsPerSubject),
 		streamCount: newStreamCounter(h.MaxStreams, h.MaxStreamsPerCaller),
 		bodies:      &bodyBudget{max: h.MaxBodyBytesInFlight},
 	}
 	s.streams, s.cancelStreams = context.WithCancel(context.Background())
 	endpoint := func(transport http.Handler) http.Handler {
-		return s.mcpChain(transport, opts.Protect, opts.Authorize)
+		return s.mcpChain(transport)
 	}
 
 	rt := newRouter()
@@ -315,19 +326,6 @@ func transportOrder(t string) int {
 // and for embedding in another server. Graceful shutdown needs Serve.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// ListenAndServe listens on server.http.host and server.http.port of the
-// configuration and serves until ctx is cancelled, as Serve does.
-func (s *Server) ListenAndServe(ctx context.Context) error {
-	h := s.cfg.Server.HTTP
-	addr := net.JoinHostPort(h.Host, strconv.Itoa(h.Port))
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w; choose another address with --addr or server.http.host and server.http.port", addr, err)
-	}
-	return s.Serve(ctx, ln)
-}
-
 // Serve accepts connections on ln until ctx is cancelled, then shuts down
 // gracefully and returns nil: the listener closes, in-flight requests and
 // the responses still owed on SSE streams get up to shutdown_timeout to
@@ -364,6 +362,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		slog.Any("transports", s.transports),
 		slog.Any("endpoints", s.endpoints()))
 
+	// Whatever ends serving, the access log lines of every request served
+	// are written out.
+	defer s.accessOut.Flush()
 	select {
 	case err := <-errc:
 		s.closeMCP(context.Background())

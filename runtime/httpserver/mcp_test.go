@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func exercise(t *testing.T, c *client.Client) {
 	for _, tl := range tools.Tools {
 		names = append(names, tl.Name)
 	}
-	if !contains(names, "hello") || !contains(names, "slow") {
+	if !slices.Contains(names, "hello") || !slices.Contains(names, "slow") {
 		t.Errorf("tools = %v", names)
 	}
 	if got := callText(t, c, "hello", map[string]any{"name": "Ada"}); got != "Hello, Ada!" {

@@ -52,15 +52,20 @@ func (s *Server) middleware(router http.Handler) http.Handler {
 // mcpChain is the chain of an MCP endpoint (/mcp, /sse, /message) behind the
 // router, outermost first. Nothing reads the body before the caller is
 // known.
-func (s *Server) mcpChain(transport http.Handler, protect, authorize middleware) http.Handler {
+func (s *Server) mcpChain(transport http.Handler) http.Handler {
+	var authenticate, rules, scopes middleware
+	if g := s.guard; g != nil {
+		authenticate, rules, scopes = g.Authenticate, g.Rules, g.Scopes
+	}
 	return chain(transport,
 		s.track,          // in flight, for graceful shutdown
-		protect,          // authentication from the headers (Options.Protect)
+		authenticate,     // the caller, from the headers alone (Guard)
 		s.captureSubject, // the subject, for the access log
 		s.readBody,       // size, read deadline, bytes in flight; the JSON-RPC envelope
+		rules,            // allow rules over the caller and the envelope (Guard)
 		s.bindSessions,   // the session registry: issued ids, owners, 404s, caps
 		s.limitStreams,   // stream caps; streams end with their session and at shutdown
-		authorize,        // per-tool scopes (Options.Authorize)
+		scopes,           // per-tool scopes (Guard)
 	)
 }
 

@@ -505,10 +505,10 @@ func (s *Server) bindSessions(next http.Handler) http.Handler {
 
 // ownerOf is the owner a session opened with ctx is bound to.
 func (s *Server) ownerOf(ctx context.Context) string {
-	if s.owner == nil {
+	if s.guard == nil {
 		return ""
 	}
-	return s.owner(ctx)
+	return s.guard.SessionOwner(ctx)
 }
 
 // modern reports whether mcp-go serves r as a 2026-07-28 request, which

@@ -1,0 +1,310 @@
+package httpserver
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// The access log is written by hand rather than through slog: one line per
+// request is the hottest logging there is, and building an slog record with
+// a group of headers costs a map, a sort and reflection per request. The
+// lines look exactly like those of slog's JSON and text handlers, so log
+// collectors see one format whichever wrote a line.
+
+const (
+	// accessFlushBytes is how much is buffered before the log is written
+	// out at once.
+	accessFlushBytes = 64 << 10
+	// accessFlushDelay bounds how long a line waits in the buffer.
+	accessFlushDelay = 100 * time.Millisecond
+)
+
+// accessWriter buffers access log lines and writes them out within
+// accessFlushDelay or once accessFlushBytes have gathered, and on Flush at
+// shutdown. No goroutine waits while nothing is buffered: the first line
+// into an empty buffer arms a timer.
+type accessWriter struct {
+	out io.Writer
+
+	mu    sync.Mutex
+	buf   []byte
+	armed bool
+}
+
+func newAccessWriter(out io.Writer) *accessWriter {
+	return &accessWriter{out: out, buf: make([]byte, 0, accessFlushBytes)}
+}
+
+// write appends one line (ending in a newline).
+func (w *accessWriter) write(line []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, line...)
+	if len(w.buf) >= accessFlushBytes {
+		w.flushLocked()
+		return
+	}
+	if !w.armed {
+		w.armed = true
+		time.AfterFunc(accessFlushDelay, w.Flush)
+	}
+}
+
+// Flush writes out everything buffered.
+func (w *accessWriter) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.flushLocked()
+	w.armed = false
+}
+
+func (w *accessWriter) flushLocked() {
+	if len(w.buf) > 0 {
+		_, _ = w.out.Write(w.buf) // nowhere to report a failing stderr
+		w.buf = w.buf[:0]
+	}
+}
+
+// linePool recycles the buffers lines are built in.
+var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// accessLine builds one access log line in the JSON or text form of slog's
+// handlers.
+type accessLine struct {
+	b     []byte
+	json  bool
+	group string // prefix of keys in a text group ("headers.")
+	first bool   // no attribute written yet at this JSON level
+}
+
+func (l *accessLine) key(k string) {
+	if l.json {
+		if !l.first {
+			l.b = append(l.b, ',')
+		}
+		l.first = false
+		l.b = appendJSONString(l.b, k)
+		l.b = append(l.b, ':')
+		return
+	}
+	if len(l.b) > 0 {
+		l.b = append(l.b, ' ')
+	}
+	l.b = appendTextString(l.b, l.group+k)
+	l.b = append(l.b, '=')
+}
+
+func (l *accessLine) str(k, v string) {
+	l.key(k)
+	if l.json {
+		l.b = appendJSONString(l.b, v)
+	} else {
+		l.b = appendTextString(l.b, v)
+	}
+}
+
+func (l *accessLine) int(k string, v int64) {
+	l.key(k)
+	l.b = strconv.AppendInt(l.b, v, 10)
+}
+
+// float writes v as slog does: as encoding/json writes numbers in JSON
+// (no exponent for the milliseconds this holds), with %g in text.
+func (l *accessLine) float(k string, v float64) {
+	l.key(k)
+	format := byte('g')
+	if l.json {
+		format = 'f'
+	}
+	l.b = strconv.AppendFloat(l.b, v, format, -1, 64)
+}
+
+func (l *accessLine) bool(k string, v bool) {
+	l.key(k)
+	l.b = strconv.AppendBool(l.b, v)
+}
+
+func (l *accessLine) time(k string, t time.Time) {
+	l.key(k)
+	if l.json {
+		l.b = append(l.b, '"')
+		l.b = t.AppendFormat(l.b, time.RFC3339Nano)
+		l.b = append(l.b, '"')
+		return
+	}
+	l.b = t.AppendFormat(l.b, "2006-01-02T15:04:05.000Z07:00")
+}
+
+func (l *accessLine) openGroup(k string) {
+	if l.json {
+		l.key(k)
+		l.b = append(l.b, '{')
+		l.first = true
+		return
+	}
+	l.group = k + "."
+}
+
+func (l *accessLine) closeGroup() {
+	if l.json {
+		l.b = append(l.b, '}')
+		l.first = false
+		return
+	}
+	l.group = ""
+}
+
+// headers writes the "headers" group: every header not excluded, sorted by
+// name, its values joined with ", ", a redacted one as "[REDACTED]".
+func (l *accessLine) headers(h http.Header, f headerFilter) {
+	var stack [32]string
+	names := stack[:0]
+	for name := range h {
+		if !f.exclude[http.CanonicalHeaderKey(name)] {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	l.openGroup("headers")
+	for _, name := range names {
+		l.key(name)
+		switch vals := h[name]; {
+		case f.redact[http.CanonicalHeaderKey(name)]:
+			l.value(redacted)
+		case len(vals) == 1:
+			l.value(vals[0])
+		default:
+			l.joined(vals)
+		}
+	}
+	l.closeGroup()
+}
+
+func (l *accessLine) value(v string) {
+	if l.json {
+		l.b = appendJSONString(l.b, v)
+	} else {
+		l.b = appendTextString(l.b, v)
+	}
+}
+
+// joined writes values joined with ", " without building the joined string
+// (in text form it must be quoted as a whole, so it is built there).
+func (l *accessLine) joined(vals []string) {
+	if !l.json {
+		n := 0
+		for _, v := range vals {
+			n += len(v) + 2
+		}
+		s := make([]byte, 0, n)
+		for i, v := range vals {
+			if i > 0 {
+				s = append(s, ", "...)
+			}
+			s = append(s, v...)
+		}
+		l.b = appendTextString(l.b, string(s))
+		return
+	}
+	l.b = append(l.b, '"')
+	for i, v := range vals {
+		if i > 0 {
+			l.b = append(l.b, ", "...)
+		}
+		l.b = appendJSONContent(l.b, v)
+	}
+	l.b = append(l.b, '"')
+}
+
+// appendJSONString appends s as a JSON string, as encoding/json and slog
+// write it: invalid UTF-8 becomes U+FFFD, U+2028 and U+2029 are escaped.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = appendJSONContent(b, s)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendJSONContent(b []byte, s string) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(b, s[start:]...)
+}
+
+// appendTextString appends s as slog's text handler does: bare when it is
+// a non-empty run of printable characters other than space, '=' and '"',
+// quoted otherwise.
+func appendTextString(b []byte, s string) []byte {
+	if needsQuoting(s) {
+		return strconv.AppendQuote(b, s)
+	}
+	return append(b, s...)
+}
+
+func needsQuoting(s string) bool {
+	if s == "" {
+		return true
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c <= ' ' || c == '=' || c == '"' || c == 0x7f {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
+			return true
+		}
+		i += size
+	}
+	return false
+}

@@ -1,0 +1,178 @@
+package httpserver
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mcpforge/mcpforge/runtime/config"
+)
+
+// The hand-written access log line is byte for byte what slog's handlers
+// would write for the same record, in both formats, whatever the values.
+func TestAccessLineMatchesSlog(t *testing.T) {
+	start := time.Date(2026, 11, 30, 13, 4, 5, 123456789, time.FixedZone("x", 3600))
+	header := http.Header{
+		"Accept":        {"application/json, text/event-stream"},
+		"Authorization": {"Bearer secret"},
+		"X-Multi":       {"a", "b=c"},
+		"X-Odd":         {"quote \" back\\slash \t tab \x01 ctl \u2028 ls \xff bad é"},
+		"X-Empty":       {""},
+		"X-Noise":       {"dropped"},
+	}
+	filter := newHeaderFilter(nil, []string{"x-noise"})
+	for _, format := range []string{"json", "text"} {
+		for _, v := range []struct {
+			method, path, subject, tool, body string
+			status                            int
+			duration                          float64
+			batch                             int
+		}{
+			{"POST", "/mcp", "alice", "hello_world", "", 200, 0.125, 0},
+			{"GET", "/a b=c", "", "", "", 404, 12345678.901, 0},
+			{"POST", "/message", "名前 with space", "t\"x", `{"pad":"é\n"}`, 500, 0.001, 3},
+		} {
+			l := accessLine{json: format == "json", first: true}
+			if l.json {
+				l.b = append(l.b, '{')
+			}
+			l.time(slog.TimeKey, start)
+			l.str(slog.LevelKey, slog.LevelInfo.String())
+			l.str(slog.MessageKey, "http request")
+			l.str("method", v.method)
+			l.str("path", v.path)
+			l.int("status", int64(v.status))
+			l.float("duration", v.duration)
+			l.str("subject", v.subject)
+			l.str("tool", v.tool)
+			if v.batch > 0 {
+				l.int("batch", int64(v.batch))
+			}
+			l.headers(header, filter)
+			if v.body != "" {
+				l.str("body", v.body)
+				l.bool("body_truncated", true)
+			}
+			if l.json {
+				l.b = append(l.b, '}')
+			}
+			l.b = append(l.b, '\n')
+
+			var want bytes.Buffer
+			var h slog.Handler = slog.NewTextHandler(&want, nil)
+			if l.json {
+				h = slog.NewJSONHandler(&want, nil)
+			}
+			rec := slog.NewRecord(start, slog.LevelInfo, "http request", 0)
+			rec.AddAttrs(slog.String("method", v.method), slog.String("path", v.path), slog.Int("status", v.status),
+				slog.Float64("duration", v.duration), slog.String("subject", v.subject), slog.String("tool", v.tool))
+			if v.batch > 0 {
+				rec.AddAttrs(slog.Int("batch", v.batch))
+			}
+			var hdrs []slog.Attr
+			for _, name := range []string{"Accept", "Authorization", "X-Empty", "X-Multi", "X-Odd"} {
+				value := strings.Join(header[name], ", ")
+				if name == "Authorization" {
+					value = redacted
+				}
+				hdrs = append(hdrs, slog.String(name, value))
+			}
+			rec.AddAttrs(slog.Attr{Key: "headers", Value: slog.GroupValue(hdrs...)})
+			if v.body != "" {
+				rec.AddAttrs(slog.String("body", v.body), slog.Bool("body_truncated", true))
+			}
+			if err := h.Handle(context.Background(), rec); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(l.b); got != want.String() {
+				t.Errorf("%s line\n got %s\nwant %s", format, got, want.String())
+			}
+		}
+	}
+}
+
+// Lines are written out within accessFlushDelay without anything asking
+// for it, and every line of every request answered is written by the time
+// Serve returns from a graceful shutdown.
+func TestAccessLogIsBufferedAndFlushedOnShutdown(t *testing.T) {
+	f := newFixture(t, nil, nil).start(t)
+	resp := f.get(t, "GET", "/", nil, nil)
+	id := resp.Header.Get("X-Request-Id")
+	deadline := time.Now().Add(accessFlushDelay + 2*time.Second)
+	for !strings.Contains(f.logs.String(), id) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the line of request %s was not written within %s", id, accessFlushDelay)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	var wg sync.WaitGroup
+	ids := make(chan string, 200)
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(f.url + "/")
+			if err != nil {
+				return
+			}
+			resp.Body.Close()
+			ids <- resp.Header.Get("X-Request-Id")
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	if err := f.shutdown(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	logs := f.logs.String()
+	n := 0
+	for id := range ids {
+		n++
+		if !strings.Contains(logs, `"request_id":"`+id+`"`) {
+			t.Fatalf("request %s was answered but its access log line was lost", id)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no request was answered")
+	}
+}
+
+func TestAccessLogTextFormat(t *testing.T) {
+	f := newFixture(t, func(c *config.Config) { c.Log.Format = "text" }, nil)
+	resp := f.do(t, "GET", "/nope?sessionId=secret", nil, map[string]string{"Authorization": "Bearer tok-secret"})
+	f.srv.accessOut.Flush()
+	logs := f.logs.String()
+	want := []string{"level=INFO", `msg="http request"`, "method=GET", "path=/nope", "status=404", "request_id=" + resp.Header.Get("X-Request-Id"), "headers.Authorization=[REDACTED]"}
+	for _, w := range want {
+		if !strings.Contains(logs, w) {
+			t.Errorf("text access log lacks %q:\n%s", w, logs)
+		}
+	}
+	if strings.Contains(logs, "secret") {
+		t.Errorf("text access log holds a secret:\n%s", logs)
+	}
+}
+
+// BenchmarkAccessLine measures building and buffering one JSON line.
+func BenchmarkAccessLine(b *testing.B) {
+	f := newFixture(b, nil, nil)
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/mcp", nil)
+	req.Header = http.Header{"Accept": {"application/json, text/event-stream"}, "Content-Type": {"application/json"},
+		"Authorization": {"Bearer x"}, "Mcp-Session-Id": {"0123"}, "Mcp-Protocol-Version": {"2025-11-25"}, "User-Agent": {"bench"}}
+	req.RemoteAddr = "127.0.0.1:5000"
+	st := &requestState{requestID: "0123456789abcdef0123456789abcdef", call: mcpCall{method: "tools/call", tool: "hello_world"}}
+	al := f.srv.cfg.Middleware.AccessLog
+	filter := newHeaderFilter(al.RedactHeaders, al.ExcludeHeaders)
+	rec := &recorder{status: 200, bytes: 120}
+	f.srv.accessOut.out = discardWriter{}
+	b.ReportAllocs()
+	for b.Loop() {
+		f.srv.logRequest(req, rec, st, time.Now(), filter)
+	}
+}
