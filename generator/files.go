@@ -61,6 +61,8 @@ type runtimePackage struct {
 var runtimePackages = []runtimePackage{
 	{"config", func(Data) bool { return true }},
 	{"httpserver", func(d Data) bool { return d.HasNetwork }},
+	// The JSON-RPC envelope, parsed once per HTTP request (httpserver and auth).
+	{"envelope", func(d Data) bool { return d.HasNetwork }},
 	{"auth", func(d Data) bool { return d.HasAuth }},
 	{"oauth", func(d Data) bool { return d.OAuth }},
 	// Every server checks tool arguments itself (main.go installs it).

@@ -75,6 +75,7 @@ var Handler http.Handler
 		"auth/auth.go":         {Data: []byte("// Package auth checks tokens.\npackage auth\n")},
 		"oauth/oauth.go":       {Data: []byte("// Package oauth serves OAuth metadata.\npackage oauth\n")},
 		"toolargs/toolargs.go": {Data: []byte("// Package toolargs checks tool arguments.\npackage toolargs\n")},
+		"envelope/envelope.go": {Data: []byte("// Package envelope parses JSON-RPC envelopes.\npackage envelope\n")},
 	}
 }
 
@@ -103,8 +104,8 @@ func TestRenderFake(t *testing.T) {
 	want := []string{
 		".github/workflows/ci.yml", RecordFile, "Dockerfile", "README.md",
 		"chart/my-weather/templates/svc.yaml", "cmd/my-weather/main.go", "config.toml", "go.mod",
-		"internal/config/config.go", "internal/config/config_test.go", "internal/httpserver/server.go",
-		"internal/toolargs/toolargs.go",
+		"internal/config/config.go", "internal/config/config_test.go", "internal/envelope/envelope.go",
+		"internal/httpserver/server.go", "internal/toolargs/toolargs.go",
 	}
 	if got := set.Paths(); !slices.Equal(got, want) {
 		t.Errorf("paths = %v\nwant    %v", got, want)

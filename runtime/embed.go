@@ -17,10 +17,9 @@ package runtime
 import "embed"
 
 // FS holds the runtime packages, one top-level directory per package
-// ("config", "httpserver"), each with its .go files, tests included.
+// ("config", "httpserver"), each with its .go files, tests included. A new
+// package goes into the pattern below and into generator/files.go's
+// runtimePackages, which says which variants get it.
 //
-// The auth and oauth packages are added to the embed pattern below as they
-// land.
-//
-//go:embed config httpserver auth oauth toolargs
+//go:embed config httpserver envelope auth oauth toolargs
 var FS embed.FS
