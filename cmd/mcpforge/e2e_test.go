@@ -177,7 +177,8 @@ func generateAndBuild(t *testing.T, answers, name string) (dir, bin string) {
 		t.Fatalf("mcpforge new: exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
 	bin = filepath.Join(t.TempDir(), name)
-	goCmd(t, dir, "build", "-o", bin, "./cmd/"+name)
+	// Built as make build and the Dockerfile build it: what owners ship.
+	goCmd(t, dir, "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./cmd/"+name)
 
 	before := readFiles(t, dir, "go.mod", "go.sum")
 	goCmd(t, dir, "mod", "tidy")

@@ -37,7 +37,7 @@ type accessWriter struct {
 }
 
 func newAccessWriter(out io.Writer) *accessWriter {
-	return &accessWriter{out: out, buf: make([]byte, 0, accessFlushBytes)}
+	return &accessWriter{out: out}
 }
 
 // write appends one line (ending in a newline).

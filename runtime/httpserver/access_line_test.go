@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcpforge/mcpforge/runtime/config"
+	"github.com/mcpforge/mcpforge/runtime/envelope"
 )
 
 // The hand-written access log line is byte for byte what slog's handlers
@@ -166,7 +167,8 @@ func BenchmarkAccessLine(b *testing.B) {
 	req.Header = http.Header{"Accept": {"application/json, text/event-stream"}, "Content-Type": {"application/json"},
 		"Authorization": {"Bearer x"}, "Mcp-Session-Id": {"0123"}, "Mcp-Protocol-Version": {"2025-11-25"}, "User-Agent": {"bench"}}
 	req.RemoteAddr = "127.0.0.1:5000"
-	st := &requestState{requestID: "0123456789abcdef0123456789abcdef", call: mcpCall{method: "tools/call", tool: "hello_world"}}
+	st := &requestState{requestID: "0123456789abcdef0123456789abcdef",
+		env: envelope.Parse([]byte(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"hello_world","arguments":{"name":"Ada"}}}`))}
 	al := f.srv.cfg.Middleware.AccessLog
 	filter := newHeaderFilter(al.RedactHeaders, al.ExcludeHeaders)
 	rec := &recorder{status: 200, bytes: 120}

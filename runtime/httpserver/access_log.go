@@ -1,11 +1,9 @@
 package httpserver
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"math"
 	"net/http"
@@ -18,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpforge/mcpforge/runtime/config"
+	"github.com/mcpforge/mcpforge/runtime/envelope"
 )
 
 // HeaderRequestID carries the request id: a client may send one, and every
@@ -43,12 +42,12 @@ const redacted = "[REDACTED]"
 // been answered. The fields other than requestID are written and read on the
 // goroutine serving the request.
 type requestState struct {
-	requestID string // fixed before the request enters the chain
-	body      []byte // the request body, once readBody has read it
-	call      mcpCall
-	subject   string        // set by captureSubject once the Guard let the request in
-	session   *session      // the live session the request targets, once bindSessions found it
-	inflight  *atomic.Int64 // set by track while the request counts as in flight
+	requestID string            // fixed before the request enters the chain
+	body      []byte            // the request body, once readBody has read it
+	env       envelope.Envelope // the JSON-RPC envelope, once readBody has parsed it
+	subject   string            // set by captureSubject once the Guard let the request in
+	session   *session          // the live session the request targets, once bindSessions found it
+	inflight  *atomic.Int64     // set by track while the request counts as in flight
 }
 
 type stateKey struct{}
@@ -202,7 +201,7 @@ func (s *Server) logRequest(r *http.Request, rec *recorder, st *requestState, st
 	if status == 0 {
 		status = http.StatusOK
 	}
-	call := mcpCallOf(r, st.call)
+	call := mcpCallOf(r, &st.env)
 
 	bp := linePool.Get().(*[]byte)
 	l := accessLine{b: (*bp)[:0], json: s.cfg.Log.Format == "json", first: true}
@@ -287,92 +286,44 @@ func newHeaderFilter(redact, exclude []string) headerFilter {
 	return f
 }
 
-// mcpCall is what the server learns from the JSON-RPC message of a request,
-// parsed once by readBody and shared by the access log, the session check
-// and the stream tracking.
+// mcpCall is what the access log tells of the JSON-RPC message of a
+// request.
 type mcpCall struct {
-	method      string
-	tool        string // params.name of a tools/call
-	batch       bool   // the body is a JSON-RPC batch (protocol 2025-03-26)
-	messages    int    // the number of messages in a batch
-	id          string // key of the request id (see idKey), when hasID
-	hasID       bool   // a request, not a notification or response
-	metaVersion string // params._meta protocol version (2026-07-28 requests)
+	method   string
+	tool     string // params.name of a tools/call
+	batch    bool   // the body is a JSON-RPC batch (protocol 2025-03-26)
+	messages int    // the number of messages in a batch
 }
 
-// parseCall finds the JSON-RPC method of a body and, for tools/call, the
-// tool name; of a batch, those of its first message. No other parameter is
-// looked at, and tool arguments are skipped without being kept.
-func parseCall(body []byte) mcpCall {
+// mcpCallOf is what the access log shows of a POST to /mcp or /message:
+// the envelope of the body, which is what mcp-go executes (of a batch, its
+// first message). The Mcp-Method and Mcp-Name headers of protocol
+// 2026-07-28 are used only when the body yields no method (a body never
+// read because the caller was refused, or one that is not JSON-RPC): mcp-go
+// checks them against the body only for requests of that protocol era, so
+// a client could otherwise make the log show a method other than the one
+// it ran.
+func mcpCallOf(r *http.Request, e *envelope.Envelope) mcpCall {
+	if r.Method != http.MethodPost || (r.URL.Path != PathMCP && r.URL.Path != PathMessage) {
+		return mcpCall{}
+	}
 	var c mcpCall
-	body = bytes.TrimLeft(body, " \t\r\n")
-	if len(body) > 0 && body[0] == '[' {
-		var batch []rpcPeek
-		_ = json.Unmarshal(body, &batch) // a syntax error fills nothing
-		c.batch, c.messages = true, len(batch)
-		if len(batch) > 0 {
-			c.method, c.tool = batch[0].Method, batch[0].toolName()
+	if e.Valid { // mcp-go runs nothing of a body that is not JSON
+		c = mcpCall{method: e.Method, batch: e.Batch, messages: e.Messages}
+		if e.Method == string(mcp.MethodToolsCall) {
+			c.tool = e.Name
 		}
-	} else if len(body) > 0 {
-		var msg rpcPeek
-		// A value of the wrong type (a numeric method, positional params)
-		// is skipped and the rest still decoded; a syntax error fills
-		// nothing.
-		_ = json.Unmarshal(body, &msg)
-		c.method, c.tool = msg.Method, msg.toolName()
-		c.metaVersion = msg.Params.Meta.ProtocolVersion
-		if msg.Method != "" {
-			c.id, c.hasID = idKey(msg.ID)
+	}
+	if c.method == "" {
+		c.method = r.Header.Get(mcp.HeaderMethod)
+		if c.method == string(mcp.MethodToolsCall) {
+			if name, ok := mcp.DecodeHeaderValue(r.Header.Get(mcp.HeaderName)); ok {
+				c.tool = name
+			}
 		}
 	}
 	c.method, c.tool = clip(c.method, maxNameLen), clip(c.tool, maxNameLen)
 	return c
-}
-
-// mcpCallOf is what the access log shows of a POST to /mcp or /message:
-// the call parsed from the body, which is what mcp-go executes. The
-// Mcp-Method and Mcp-Name headers of protocol 2026-07-28 are used only when
-// the body yields no method (a body never read because the caller was
-// refused, or one that is not JSON-RPC): mcp-go checks them against the
-// body only for requests of that protocol era, so a client could otherwise
-// make the log show a method other than the one it ran.
-func mcpCallOf(r *http.Request, c mcpCall) mcpCall {
-	if r.Method != http.MethodPost || (r.URL.Path != PathMCP && r.URL.Path != PathMessage) {
-		return mcpCall{}
-	}
-	if c.method == "" {
-		c.method = clip(r.Header.Get(mcp.HeaderMethod), maxNameLen)
-		if c.method == string(mcp.MethodToolsCall) {
-			if name, ok := mcp.DecodeHeaderValue(r.Header.Get(mcp.HeaderName)); ok {
-				c.tool = clip(name, maxNameLen)
-			}
-		}
-	}
-	return c
-}
-
-// rpcPeek decodes the id and method of a JSON-RPC message, params.name and
-// the protocol version in params._meta, and skips everything else.
-type rpcPeek struct {
-	ID     any    `json:"id"`
-	Method string `json:"method"`
-	Params struct {
-		Name json.RawMessage `json:"name"`
-		Meta struct {
-			ProtocolVersion string `json:"io.modelcontextprotocol/protocolVersion"`
-		} `json:"_meta"`
-	} `json:"params"`
-}
-
-func (p rpcPeek) toolName() string {
-	if p.Method != string(mcp.MethodToolsCall) || len(p.Params.Name) == 0 {
-		return ""
-	}
-	var name string
-	if json.Unmarshal(p.Params.Name, &name) != nil {
-		return ""
-	}
-	return name
 }
 
 // clip cuts s to at most n bytes without splitting a UTF-8 sequence.

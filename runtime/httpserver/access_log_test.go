@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpforge/mcpforge/runtime/config"
+	"github.com/mcpforge/mcpforge/runtime/envelope"
 )
 
 func TestAccessLogRedactsAndExcludes(t *testing.T) {
@@ -598,8 +599,8 @@ func TestMCPCallOf(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, _ := http.NewRequest("POST", "http://x/mcp", nil)
-			got := mcpCallOf(r, parseCall([]byte(c.body)))
-			got.id, got.hasID = "", false
+			env := envelope.Parse([]byte(c.body))
+			got := mcpCallOf(r, &env)
 			want := mcpCall{method: c.method, tool: c.tool, batch: c.batch == 1, messages: c.message}
 			if got != want {
 				t.Errorf("got %+v, want %+v", got, want)

@@ -51,6 +51,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -353,6 +354,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:    slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
 
+	// What start-up left behind (config and schema decoding, rule
+	// compilation) is garbage from here on: give its memory back now
+	// rather than at the scavenger's pace, so that an idle server stays
+	// small.
+	debug.FreeOSMemory()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go s.runSessionSweeper(s.streams)

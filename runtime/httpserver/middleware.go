@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/mcpforge/mcpforge/runtime/envelope"
 )
 
 // middleware is one link of a chain: it wraps the handler behind it.
@@ -390,12 +392,13 @@ func (s *Server) readBody(next http.Handler) http.Handler {
 			}
 			return
 		}
-		if st := stateFrom(r.Context()); st != nil {
-			st.body = data
-			st.call = parseCall(data)
-		}
 		r.Body = io.NopCloser(bytes.NewReader(data))
 		r.ContentLength = int64(len(data))
+		if st := stateFrom(r.Context()); st != nil {
+			st.body = data
+			st.env = envelope.Parse(data)
+			r = r.WithContext(envelope.WithEnvelope(r.Context(), &st.env))
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -10,34 +10,71 @@ import (
 	"strings"
 )
 
-// router dispatches on the exact path (or the longest subtree prefix) and
-// then on the method, answering unknown paths with a JSON 404 and unknown
-// methods with a JSON 405 and an Allow header. net/http's ServeMux would do
-// the matching but answers in plain text.
+// router collects the routes of a Server and serves them through
+// net/http's ServeMux. It adds what ServeMux lacks: JSON 404 and 405
+// answers (with an Allow header), and the refusal of extra routes that
+// shadow a built-in one or overlap another.
 type router struct {
-	exact    map[string]*route
-	prefixes []string // subtree paths ending in "/", longest first
-	subtree  map[string]*route
-}
-
-type route struct {
-	methods map[string]http.Handler // by method; "" = any method
+	mux   *http.ServeMux
+	paths map[string]map[string]bool // path -> methods routed ("" = any)
 }
 
 func newRouter() *router {
-	return &router{exact: map[string]*route{}, subtree: map[string]*route{}}
+	rt := &router{mux: http.NewServeMux(), paths: map[string]map[string]bool{}}
+	rt.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s", r.URL.Path))
+	})
+	return rt
 }
 
 // handle registers h for path and methods (nil = any method). Used for the
 // built-in routes, which are known not to clash.
 func (rt *router) handle(path string, methods []string, h http.Handler) {
-	r := rt.routeFor(path, true)
 	if len(methods) == 0 {
-		r.methods[""] = h
+		methods = []string{""}
 	}
 	for _, m := range methods {
-		r.methods[m] = h
+		rt.add(m, path, h)
 	}
+}
+
+// add registers h for method ("" = any) and path: "/" is the root alone,
+// another path ending in "/" a whole subtree. A path routed for some
+// methods only answers the others with a JSON 405.
+func (rt *router) add(method, path string, h http.Handler) {
+	pattern := path
+	if path == "/" {
+		pattern = "/{$}"
+	}
+	ms := rt.paths[path]
+	if ms == nil {
+		ms = map[string]bool{}
+		rt.paths[path] = ms
+		if method != "" {
+			rt.mux.Handle(pattern, rt.notAllowed(path))
+		}
+	}
+	ms[method] = true
+	if method != "" {
+		pattern = method + " " + pattern
+	}
+	rt.mux.Handle(pattern, h)
+}
+
+// notAllowed answers a method path is not routed for.
+func (rt *router) notAllowed(path string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		allow := make([]string, 0, len(rt.paths[path])+1)
+		for m := range rt.paths[path] {
+			allow = append(allow, m)
+		}
+		if slices.Contains(allow, http.MethodGet) {
+			allow = append(allow, http.MethodHead) // ServeMux routes HEAD to GET
+		}
+		sort.Strings(allow)
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path))
+	})
 }
 
 // handleKey registers an extra route keyed "PATH" or "METHOD PATH".
@@ -50,7 +87,7 @@ func (rt *router) handleKey(key string, h http.Handler) error {
 	if h == nil {
 		return fmt.Errorf("httpserver: route %q has a nil handler", key)
 	}
-	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " ?#") {
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " ?#{}") {
 		return fmt.Errorf("httpserver: route %q: the path must start with \"/\", such as \"GET /login\"", key)
 	}
 	if method != "" && (method != strings.ToUpper(method) || strings.ContainsAny(method, "/ ")) {
@@ -59,11 +96,10 @@ func (rt *router) handleKey(key string, h http.Handler) error {
 	if builtin(path) {
 		return fmt.Errorf("httpserver: route %q shadows the built-in route %s", key, path)
 	}
-	r := rt.routeFor(path, false)
-	if _, dup := r.methods[method]; dup || (method == "" && len(r.methods) > 0) || r.methods[""] != nil {
+	if ms := rt.paths[path]; ms[method] || (method == "" && len(ms) > 0) || ms[""] {
 		return fmt.Errorf("httpserver: route %q overlaps another route for %s", key, path)
 	}
-	r.methods[method] = h
+	rt.add(method, path, h)
 	return nil
 }
 
@@ -75,65 +111,7 @@ func builtin(path string) bool {
 	return false
 }
 
-func (rt *router) routeFor(path string, exactOnly bool) *route {
-	if !exactOnly && strings.HasSuffix(path, "/") {
-		r, ok := rt.subtree[path]
-		if !ok {
-			r = &route{methods: map[string]http.Handler{}}
-			rt.subtree[path] = r
-			rt.prefixes = append(rt.prefixes, path)
-			sort.Slice(rt.prefixes, func(i, j int) bool { return len(rt.prefixes[i]) > len(rt.prefixes[j]) })
-		}
-		return r
-	}
-	r, ok := rt.exact[path]
-	if !ok {
-		r = &route{methods: map[string]http.Handler{}}
-		rt.exact[path] = r
-	}
-	return r
-}
-
-func (rt *router) match(path string) *route {
-	if r, ok := rt.exact[path]; ok {
-		return r
-	}
-	for _, p := range rt.prefixes {
-		if strings.HasPrefix(path, p) {
-			return rt.subtree[p]
-		}
-	}
-	return nil
-}
-
-func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rte := rt.match(r.URL.Path)
-	if rte == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s", r.URL.Path))
-		return
-	}
-	h := rte.methods[r.Method]
-	if h == nil && r.Method == http.MethodHead {
-		h = rte.methods[http.MethodGet] // net/http drops the body of a HEAD response
-	}
-	if h == nil {
-		h = rte.methods[""]
-	}
-	if h == nil {
-		allow := make([]string, 0, len(rte.methods))
-		for m := range rte.methods {
-			allow = append(allow, m)
-		}
-		if slices.Contains(allow, http.MethodGet) {
-			allow = append(allow, http.MethodHead)
-		}
-		sort.Strings(allow)
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path))
-		return
-	}
-	h.ServeHTTP(w, r)
-}
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) { rt.mux.ServeHTTP(w, r) }
 
 // info is the body of GET /.
 type info struct {

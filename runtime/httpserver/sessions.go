@@ -453,7 +453,7 @@ func (s *Server) bindSessions(next http.Handler) http.Handler {
 				return
 			}
 			kind = kindStreamable
-			if r.Method == http.MethodPost && st != nil && st.call.method == string(mcp.MethodInitialize) && !st.call.batch {
+			if r.Method == http.MethodPost && st != nil && st.env.Method == string(mcp.MethodInitialize) && !st.env.Batch {
 				// initialize always opens a new session, whatever id it names.
 				opening = true
 				break
@@ -518,7 +518,7 @@ func (s *Server) modern(r *http.Request, st *requestState) bool {
 	if mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
 		return true
 	}
-	return st != nil && mcp.IsModernProtocol(st.call.metaVersion)
+	return st != nil && mcp.IsModernProtocol(st.env.ProtocolVersion)
 }
 
 // runSessionSweeper expires idle sessions every quarter of the idle timeout

@@ -101,12 +101,12 @@ func (s *Server) limitStreams(next http.Handler) http.Handler {
 // trackMessage serves a request that is not a stream; a POST to /message
 // is remembered until its response is on the SSE stream.
 func (s *Server) trackMessage(next http.Handler, w http.ResponseWriter, r *http.Request, st *requestState) {
-	if r.URL.Path != PathMessage || st == nil || !st.call.hasID {
+	if r.URL.Path != PathMessage || st == nil || !st.env.HasID {
 		next.ServeHTTP(w, r)
 		return
 	}
 	session := r.URL.Query().Get("sessionId")
-	id := st.call.id
+	id := st.env.ID
 	if !s.sseTrack.expect(session, id) {
 		next.ServeHTTP(w, r)
 		return
@@ -131,7 +131,7 @@ func isStream(r *http.Request, st *requestState) bool {
 		if r.Header.Get("Mcp-Method") == listen {
 			return true
 		}
-		return st != nil && st.call.method == listen
+		return st != nil && st.env.Method == listen
 	}
 	return false
 }

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcpforge/mcpforge/generator"
+)
+
+// BenchmarkVersusMCPGo measures what a generated server costs over the
+// library it wraps: tools/call hello_world over streamable HTTP from 32
+// concurrent clients against a bare mcp-go server (testdata/bench/baresrv,
+// the baseline) and against generated servers, each alone, in interleaved
+// rounds of one run. Each server runs pinned to CPU 0 and the load
+// generator (testdata/bench/mcpload, a separate process) to CPU 1 when the
+// machine has two CPUs and taskset; the method of testdata/bench/compare.sh.
+//
+// Reported, as medians over the rounds (b.N of them):
+//
+//   - rps-<server>-<era>: calls per second;
+//   - x-<server>-<era>: that rate as a ratio to bare mcp-go in the same era;
+//
+// for the servers none (auth none, the defaults: access log, argument
+// validation) and jwt (jwt-local, two CEL conditions, access log), and the
+// eras handshake (2025-11-25, sessions) and stateless (2026-07-28).
+// Targets of issue 11: x-none-handshake >= 0.85, x-jwt-handshake >= 0.75.
+// MCPFORGE_BENCH_DURATION sets the length of one measurement (default 3s).
+//
+//	go test ./cmd/mcpforge -run '^$' -bench VersusMCPGo -benchtime 3x
+func BenchmarkVersusMCPGo(b *testing.B) {
+	dur := 3 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("MCPFORGE_BENCH_DURATION")); err == nil {
+		dur = d
+	}
+	tools := b.TempDir()
+	goCmd(b, filepath.Join("..", ".."), "build", "-o", tools, "./testdata/bench/baresrv", "./testdata/bench/mcpload")
+	noneBin := benchServer(b, "none", "--auth", "none")
+	jwtBin := benchServer(b, "jwt", "--auth", "jwt-local")
+	issuer := newJWKSIssuer(b)
+	prefix := generator.EnvPrefix("jwt")
+
+	type target struct {
+		name string
+		args []string
+		env  []string
+		auth func(base string) []string // extra load-generator flags
+	}
+	targets := []target{
+		{name: "bare", args: []string{filepath.Join(tools, "baresrv"), "-addr", "127.0.0.1:0"}},
+		{name: "none", args: []string{noneBin, "--transport", "http", "--addr", "127.0.0.1:0"}},
+		{name: "jwt", args: []string{jwtBin, "--transport", "http", "--addr", "127.0.0.1:0"},
+			env: []string{
+				prefix + "_MIDDLEWARE_JWT_LOCAL_ISSUER=" + issuer.url,
+				prefix + "_MIDDLEWARE_JWT_LOCAL_JWKS_URI=" + issuer.url + "/jwks",
+				prefix + `_MIDDLEWARE_JWT_LOCAL_ALLOW_CONDITIONS=["claims.sub != \"\"", "request.method == \"POST\" || request.method == \"GET\" || request.method == \"DELETE\""]`,
+				prefix + "_MIDDLEWARE_ACCESS_LOG_ENABLED=true",
+				prefix + "_OAUTH_ENABLED=false",
+			},
+			auth: func(base string) []string {
+				return []string{"-H", "Authorization: Bearer " + issuer.mint(b, base, claims{"sub": "bench", "scope": "tool:user"}, nil)}
+			}},
+	}
+	eras := []struct{ name, proto string }{{"handshake", "2025-11-25"}, {"stateless", "2026-07-28"}}
+	pin := func(cpu string, args []string) []string {
+		if _, err := exec.LookPath("taskset"); err == nil && numCPU() >= 2 {
+			return append([]string{"taskset", "-c", cpu}, args...)
+		}
+		return args
+	}
+
+	rates := map[string][]float64{}
+	for b.Loop() {
+		for _, era := range eras {
+			for _, tg := range targets {
+				base, stop := startBenchServer(b, pin("0", tg.args), tg.env, tg.name != "bare")
+				load := []string{filepath.Join(tools, "mcpload"), "-url", base + "/mcp", "-c", "32",
+					"-d", dur.String(), "-warmup", "500ms", "-proto", era.proto}
+				if tg.auth != nil {
+					load = append(load, tg.auth(base)...)
+				}
+				load = pin("1", load)
+				out, err := exec.Command(load[0], load[1:]...).Output()
+				stop()
+				if err != nil {
+					b.Fatalf("mcpload against %s (%s): %v\n%s", tg.name, era.name, err, out)
+				}
+				var res struct {
+					RPS    float64 `json:"rps"`
+					Errors int     `json:"errors"`
+					Sample string  `json:"error_sample"`
+				}
+				if err := json.Unmarshal(out, &res); err != nil {
+					b.Fatalf("mcpload output %q: %v", out, err)
+				}
+				if res.Errors > 0 {
+					b.Fatalf("%s (%s): %d failed calls, e.g. %s", tg.name, era.name, res.Errors, res.Sample)
+				}
+				key := tg.name + "-" + era.name
+				rates[key] = append(rates[key], res.RPS)
+			}
+		}
+	}
+	for _, era := range eras {
+		bare := median(rates["bare-"+era.name])
+		for _, tg := range targets {
+			r := median(rates[tg.name+"-"+era.name])
+			b.ReportMetric(r, "rps-"+tg.name+"-"+era.name)
+			if tg.name != "bare" {
+				b.ReportMetric(r/bare, "x-"+tg.name+"-"+era.name)
+			}
+		}
+	}
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func numCPU() int {
+	n := 0
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "processor") {
+			n++
+		}
+	}
+	return n
+}
+
+var benchAddr = regexp.MustCompile(`"?addr"?[=:]"?(127\.0\.0\.1:\d+)`)
+
+// startBenchServer starts args and waits until it prints its address (and,
+// for a generated server, until /ready answers); stop ends it.
+func startBenchServer(b *testing.B, args, env []string, generated bool) (base string, stop func()) {
+	b.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := benchAddr.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	select {
+	case addr := <-found:
+		base = "http://" + addr
+	case <-time.After(20 * time.Second):
+		stop()
+		b.Fatalf("%s did not print its address", args)
+	}
+	if generated {
+		// jwt-local serves once its keys are loaded.
+		if resp, err := waitReady(base); err == nil {
+			resp.Body.Close()
+		}
+	}
+	return base, stop
+}
+
+// benchServer generates and builds an HTTP-only server called name.
+func benchServer(b *testing.B, name string, extra ...string) string {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), name)
+	var out, errOut bytes.Buffer
+	args := append([]string{"new", name, "--dir", dir, "--transport", "http", "--deploy", "none", "--yes", "--no-git"}, extra...)
+	if code := run(args, strings.NewReader(""), &out, &errOut); code != 0 {
+		b.Fatalf("mcpforge new %s: exit %d: %s", name, code, errOut.String())
+	}
+	bin := filepath.Join(b.TempDir(), name)
+	goCmd(b, dir, "build", "-o", bin, "./cmd/"+name)
+	return bin
+}
