@@ -26,7 +26,9 @@ func parseBearer(values []string) (token string, presented bool, err error) {
 		return "", false, errMissingToken
 	}
 	token = strings.TrimLeft(rest, " ")
-	if token == "" || strings.ContainsAny(token, " \t,") {
+	// Three IndexByte scans are several times faster than ContainsAny on
+	// a token of a few hundred bytes, and this runs on every request.
+	if token == "" || strings.IndexByte(token, ' ') >= 0 || strings.IndexByte(token, '\t') >= 0 || strings.IndexByte(token, ',') >= 0 {
 		return "", true, errMalformed
 	}
 	if len(token) > MaxTokenBytes {

@@ -5,9 +5,15 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/ext"
+	"github.com/google/cel-go/interpreter"
 
 	"github.com/mcpforge/mcpforge/runtime/config"
 )
@@ -16,11 +22,172 @@ import (
 // expression looping over a huge claim cannot stall a request.
 const celCostLimit = 100_000
 
+// policy is the compiled allow conditions (middleware.jwt.local.allow_conditions)
+// and what evaluating them needs.
+type policy struct {
+	conds   []condition
+	headers bool            // some condition may read request.headers
+	hidden  map[string]bool // lower-case headers conditions never see
+	vars    sync.Pool       // of *vars, so that an evaluation allocates none
+	// requests are request variables without headers, which depend on
+	// method and path only, converted once: an MCP endpoint sees a
+	// handful. An immutable snapshot, replaced whole to add one.
+	requests atomic.Pointer[[]requestVar]
+}
+
+// requestVar is the request variable of one method and path.
+type requestVar struct {
+	method, path string
+	val          ref.Val
+}
+
+// maxRequestVars bounds policy.requests.
+const maxRequestVars = 16
+
+// request returns the request variable of r for the conditions.
+func (p *policy) request(r *http.Request) ref.Val {
+	if p.headers {
+		return celValue(requestVars(r, true, p.hidden))
+	}
+	old := p.requests.Load()
+	if old != nil {
+		for _, e := range *old {
+			if e.method == r.Method && e.path == r.URL.Path {
+				return e.val
+			}
+		}
+	}
+	val := celValue(requestVars(r, false, nil))
+	if old == nil || len(*old) < maxRequestVars {
+		var next []requestVar
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, requestVar{r.Method, r.URL.Path, val})
+		p.requests.CompareAndSwap(old, &next) // a lost race only costs a conversion
+	}
+	return val
+}
+
 // condition is one compiled, type-checked CEL allow condition.
 type condition struct {
 	expr string
 	prg  cel.Program
+	// tracked: the program counts its cost as it runs and stops at
+	// celCostLimit. Counting costs more than most evaluations; it is left
+	// out when the worst case, computed at start-up, is within the limit.
+	tracked bool
 }
+
+// Rules is the CEL middleware: the allow conditions must all hold for the
+// caller [Authenticator.Authenticate] let in, or the request gets 403.
+func (a *Authenticator) Rules(next http.Handler) http.Handler {
+	p := a.policy
+	if p == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := identityFrom(r.Context())
+		if r.Method == http.MethodOptions || id == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if ok, expr := p.allows(id, r); !ok {
+			a.logger.Info("request denied by allow condition", "subject", id.Subject, "condition", expr)
+			writeJSON(w, http.StatusForbidden, "forbidden", "access denied by policy")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// newPolicy compiles the allow conditions; nil when there are none.
+func newPolicy(exprs []string) (*policy, error) {
+	conds, err := compileConditions(exprs)
+	if err != nil || len(conds) == 0 {
+		return nil, err
+	}
+	p := &policy{
+		conds:   conds,
+		headers: conditionsNeedHeaders(exprs),
+		// Policies decide on claims, not on tokens or secrets.
+		hidden: map[string]bool{"authorization": true, "proxy-authorization": true, "cookie": true},
+	}
+	p.vars.New = func() any { return &vars{p: p} }
+	return p, nil
+}
+
+// allows evaluates every condition for the caller id of r; all must be
+// exactly true. An evaluation error (a missing claim, the cost limit)
+// counts as false: a policy that cannot be decided denies. It returns the
+// first condition that does not hold.
+func (p *policy) allows(id *Identity, r *http.Request) (bool, string) {
+	v := p.vars.Get().(*vars)
+	defer p.vars.Put(v)
+	v.claims, v.r = id.celClaims, r
+	if v.claims == nil {
+		v.claims = celValue(id.claims)
+	}
+	defer v.reset()
+	for _, c := range p.conds {
+		out, _, err := c.prg.Eval(v)
+		if err != nil || out != types.True {
+			return false, c.expr
+		}
+	}
+	return true, ""
+}
+
+// celValue converts decoded JSON claims into CEL values, deeply: an
+// evaluation reading converted claims converts (and allocates) nothing,
+// where reading Go maps and slices converts each value it touches.
+func celValue(v any) ref.Val {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[ref.Val]ref.Val, len(x))
+		for k, e := range x {
+			m[types.String(k)] = celValue(e)
+		}
+		return types.NewRefValMap(types.DefaultTypeAdapter, m)
+	case []any:
+		l := make([]ref.Val, len(x))
+		for i, e := range x {
+			l[i] = celValue(e)
+		}
+		return types.NewRefValList(types.DefaultTypeAdapter, l)
+	}
+	return types.DefaultTypeAdapter.NativeToValue(v)
+}
+
+// vars is what one evaluation sees: the claims of the caller, converted for
+// CEL once per token (celValue), and the request, built only if a
+// condition reads it.
+type vars struct {
+	p       *policy
+	claims  ref.Val
+	r       *http.Request
+	request ref.Val
+}
+
+// ResolveName implements interpreter.Activation.
+func (v *vars) ResolveName(name string) (any, bool) {
+	switch name {
+	case "claims":
+		return v.claims, true
+	case "request":
+		if v.request == nil {
+			v.request = v.p.request(v.r)
+		}
+		return v.request, true
+	}
+	return nil, false
+}
+
+// Parent implements interpreter.Activation.
+func (v *vars) Parent() interpreter.Activation { return nil }
+
+// reset drops what v holds of one request before it is pooled.
+func (v *vars) reset() { v.claims, v.r, v.request = nil, nil, nil }
 
 // compileConditions compiles and type-checks every expression once, at
 // start. A bad expression is an error naming its index, its text and the
@@ -50,13 +217,38 @@ func compileConditions(exprs []string) ([]condition, error) {
 		if t := ast.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
 			return nil, fmt.Errorf("%s: CEL expression %q is of type %s; it must be true or false, such as \"'admin' in claims.roles\"", key, expr, t)
 		}
-		prg, err := env.Program(ast, cel.CostLimit(celCostLimit))
-		if err != nil {
+		// The worst case is computed with the same cost model the runtime
+		// limit counts in, every claim as large as a token can make it and
+		// everything of unknown size (the request) unbounded: within the
+		// limit, the limit cannot be reached.
+		est, err := env.EstimateCost(ast, claimSizes{})
+		c := condition{expr: expr, tracked: err != nil || est.Max > celCostLimit}
+		var opts []cel.ProgramOption
+		if c.tracked {
+			opts = append(opts, cel.CostLimit(celCostLimit))
+		}
+		if c.prg, err = env.Program(ast, opts...); err != nil {
 			return nil, fmt.Errorf("%s: CEL expression %q: %w", key, expr, err)
 		}
-		out = append(out, condition{expr: expr, prg: prg})
+		out = append(out, c)
 	}
 	return out, nil
+}
+
+// claimSizes bounds the size of the claims for the cost estimate: a claim
+// cannot hold more characters, elements or members than its token has
+// bytes, and conditions run only for tokens of at most MaxTokenBytes.
+type claimSizes struct{}
+
+func (claimSizes) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
+	if p := n.Path(); len(p) > 0 && p[0] == "claims" {
+		return &checker.SizeEstimate{Min: 0, Max: MaxTokenBytes}
+	}
+	return nil
+}
+
+func (claimSizes) EstimateCallCost(string, string, *checker.AstNode, []checker.AstNode) *checker.CallEstimate {
+	return nil
 }
 
 // oneLine folds cel-go's multi-line issue report (message, source line,
@@ -80,12 +272,12 @@ func oneLine(s string) string {
 // credentials themselves are left out: policies decide on claims, not on
 // tokens or secrets.
 func requestVars(r *http.Request, withHeaders bool, hidden map[string]bool) map[string]any {
-	vars := map[string]any{
+	m := map[string]any{
 		"method": r.Method,
 		"path":   r.URL.Path,
 	}
 	if !withHeaders {
-		return vars
+		return m
 	}
 	headers := make(map[string]any, len(r.Header))
 	for name, vals := range r.Header {
@@ -95,8 +287,8 @@ func requestVars(r *http.Request, withHeaders bool, hidden map[string]bool) map[
 		}
 		headers[lower] = strings.Join(vals, ", ")
 	}
-	vars["headers"] = headers
-	return vars
+	m["headers"] = headers
+	return m
 }
 
 // requestFieldUse matches a use of the request variable; only
@@ -119,24 +311,4 @@ func conditionsNeedHeaders(exprs []string) bool {
 		}
 	}
 	return false
-}
-
-// allowed evaluates every condition; all must be exactly true. An
-// evaluation error (a missing claim, a cost limit) counts as false: a
-// policy that cannot be decided denies.
-func allowed(conds []condition, claims map[string]any, request map[string]any) (bool, string) {
-	if len(conds) == 0 {
-		return true, ""
-	}
-	vars := map[string]any{"claims": claims, "request": request}
-	for _, c := range conds {
-		out, _, err := c.prg.Eval(vars)
-		if err != nil {
-			return false, c.expr
-		}
-		if b, ok := out.Value().(bool); !ok || !b {
-			return false, c.expr
-		}
-	}
-	return true, ""
 }

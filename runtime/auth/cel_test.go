@@ -2,6 +2,7 @@ package auth
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -119,7 +120,7 @@ func TestCELNonBoolDenies(t *testing.T) {
 }
 
 func TestCELCostLimit(t *testing.T) {
-	conds, err := compileConditions([]string{`claims.list.all(a, claims.list.all(b, claims.list.all(c, a + b + c >= 0)))`})
+	p, err := newPolicy([]string{`claims.list.all(a, claims.list.all(b, claims.list.all(c, a + b + c >= 0)))`})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +128,35 @@ func TestCELCostLimit(t *testing.T) {
 	for i := range list {
 		list[i] = int64(i)
 	}
-	ok, _ := allowed(conds, map[string]any{"list": list}, map[string]any{})
+	id := newIdentity(map[string]any{"list": list}, false, nil)
+	ok, _ := p.allows(&id, httptest.NewRequest(http.MethodPost, "/mcp", nil))
 	if ok {
 		t.Fatal("an expression over its cost limit was allowed")
+	}
+}
+
+// A condition whose worst case over the largest claims a token can carry
+// is within the cost limit runs without counting its cost; any other
+// counts it.
+func TestCELCostTracking(t *testing.T) {
+	for _, tc := range []struct {
+		expr    string
+		tracked bool
+	}{
+		{`'reader' in claims.roles`, false},
+		{`claims.tenant.id == 'acme'`, false},
+		{`request.method == 'POST'`, false},
+		{`claims.email.endsWith('@example.com')`, false},
+		{`claims.groups.exists(g, g in ['a', 'b'])`, true},
+		{`claims.list.all(a, claims.list.all(b, a + b >= 0))`, true},
+		{`request.headers.exists(k, k.startsWith('x-'))`, true},
+	} {
+		conds, err := compileConditions([]string{tc.expr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if conds[0].tracked != tc.tracked {
+			t.Errorf("%s: tracked %v, want %v", tc.expr, conds[0].tracked, tc.tracked)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/google/cel-go/common/types/ref"
 )
 
 // Identity is the authenticated caller of a request, as tool code sees it.
@@ -31,6 +33,9 @@ type Identity struct {
 	// claims are all the claims of the token, for the allow conditions;
 	// shared, never handed to tools (FromContext clears it).
 	claims map[string]any
+	// celClaims are claims as the allow conditions read them, converted
+	// once per token; nil converts them on each evaluation.
+	celClaims ref.Val
 }
 
 // HasScope reports whether the caller holds scope.
@@ -40,8 +45,8 @@ func (id Identity) HasScope(scope string) bool {
 
 // missingScopes returns the scopes of required the caller lacks; none when
 // the caller is unrestricted.
-func (id Identity) missingScopes(required []string) []string {
-	if id.Unrestricted {
+func (id *Identity) missingScopes(required []string) []string {
+	if !id.lacksAny(required) {
 		return nil
 	}
 	var missing []string
@@ -53,10 +58,32 @@ func (id Identity) missingScopes(required []string) []string {
 	return missing
 }
 
+// lacksAny reports whether the caller lacks some scope of required, like
+// missingScopes but without building the list: it runs on every request.
+func (id *Identity) lacksAny(required []string) bool {
+	if id.Unrestricted {
+		return false
+	}
+	for _, s := range required {
+		if !id.HasScope(s) {
+			return true
+		}
+	}
+	return false
+}
+
 type identityKey struct{}
 
 // WithIdentity returns a copy of ctx carrying id.
 func WithIdentity(ctx context.Context, id Identity) context.Context {
+	return withIdentity(ctx, &id)
+}
+
+// withIdentity puts an identity into ctx without copying it: the
+// identity of a verified token is shared by every request presenting the
+// token, so storing its pointer costs no allocation. Nothing changes an
+// identity once it is in a context.
+func withIdentity(ctx context.Context, id *Identity) context.Context {
 	return context.WithValue(ctx, identityKey{}, id)
 }
 
@@ -67,11 +94,12 @@ func WithIdentity(ctx context.Context, id Identity) context.Context {
 // The identity is the caller's own copy: changing it changes nothing for
 // other requests (identities are shared between the requests of a token).
 func FromContext(ctx context.Context) (Identity, bool) {
-	id, ok := identityFrom(ctx)
-	if !ok {
-		return id, false
+	p := identityFrom(ctx)
+	if p == nil {
+		return Identity{}, false
 	}
-	id.claims = nil
+	id := *p
+	id.claims, id.celClaims = nil, nil
 	id.Scopes = slices.Clone(id.Scopes)
 	if id.Claims != nil {
 		id.Claims = copyClaim(id.Claims).(map[string]any)
@@ -79,11 +107,11 @@ func FromContext(ctx context.Context) (Identity, bool) {
 	return id, true
 }
 
-// identityFrom returns the identity of ctx without copying it, for this
-// package, which never changes an identity.
-func identityFrom(ctx context.Context) (Identity, bool) {
-	id, ok := ctx.Value(identityKey{}).(Identity)
-	return id, ok
+// identityFrom returns the identity of ctx without copying it, nil when
+// there is none, for this package, which never changes an identity.
+func identityFrom(ctx context.Context) *Identity {
+	id, _ := ctx.Value(identityKey{}).(*Identity)
+	return id
 }
 
 // alwaysExposed are the claims tools always see: who the caller is and what
@@ -93,7 +121,7 @@ var alwaysExposed = []string{"sub", "scope", "scp", "roles"}
 // newIdentity builds the identity of a caller from the full claims of its
 // token. exposeAll and exposed select the claims tools see.
 func newIdentity(claims map[string]any, exposeAll bool, exposed map[string]bool) Identity {
-	id := Identity{Claims: make(map[string]any)}
+	id := Identity{Claims: make(map[string]any), claims: claims}
 	if sub, ok := claims["sub"].(string); ok {
 		id.Subject = sub
 		iss, _ := claims["iss"].(string)

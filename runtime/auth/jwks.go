@@ -127,6 +127,24 @@ func (s *keySet) candidates(kid, alg string) []*verifyKey {
 	return out
 }
 
+// verify checks the signature of t with the keys of s that may have made
+// it: errNoKeys when s has none at all, errUnknownKey when none fits.
+func (s *keySet) verify(t *compactToken) error {
+	cands := s.candidates(t.kid, t.alg)
+	if len(cands) == 0 {
+		if s == nil || len(s.keys) == 0 {
+			return errNoKeys
+		}
+		return errUnknownKey
+	}
+	for _, k := range cands {
+		if k.verify(t.alg, t.signingInput, t.signature) {
+			return nil
+		}
+	}
+	return errSignature
+}
+
 // parseJWKS reads the usable signature keys of a JWK Set. Keys this server
 // cannot or must not use (symmetric, encryption-only, weak RSA, unknown
 // types) are skipped, not fatal: one odd key must not take down the others.

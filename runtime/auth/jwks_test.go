@@ -26,7 +26,7 @@ func TestJWKSKeyRotation(t *testing.T) {
 	if err := a.Ready(ctx); err != nil {
 		t.Fatalf("Ready: %v", err)
 	}
-	if _, err := a.validateToken(ctx, sign(t, rsaSigner(t), validClaims(clock.Now()), nil)); err != nil {
+	if _, err := a.local.token(ctx, sign(t, rsaSigner(t), validClaims(clock.Now()), nil)); err != nil {
 		t.Fatalf("first key: %v", err)
 	}
 	if n := jwks.fetches.Load(); n != 1 {
@@ -38,7 +38,7 @@ func TestJWKSKeyRotation(t *testing.T) {
 	// start-up fetch, so the first miss is refused without a fetch...
 	jwks.setKeys(publicJWK(t, rsaSigner(t), true), publicJWK(t, rsa2Signer(t), true))
 	rotated := sign(t, rsa2Signer(t), validClaims(clock.Now()), nil)
-	if _, err := a.validateToken(ctx, rotated); err != errUnknownKey {
+	if _, err := a.local.token(ctx, rotated); err != errUnknownKey {
 		t.Fatalf("miss inside the refresh interval: %v, want %v", err, errUnknownKey)
 	}
 	if n := jwks.fetches.Load(); n != 1 {
@@ -46,14 +46,14 @@ func TestJWKSKeyRotation(t *testing.T) {
 	}
 	// ...and once the interval has passed, the miss refreshes once.
 	clock.Advance(time.Hour + time.Second)
-	if _, err := a.validateToken(ctx, rotated); err != nil {
+	if _, err := a.local.token(ctx, rotated); err != nil {
 		t.Fatalf("rotated key after refresh: %v", err)
 	}
 	if n := jwks.fetches.Load(); n != 2 {
 		t.Fatalf("%d fetches after rotation, want 2", n)
 	}
 	for range 5 {
-		if _, err := a.validateToken(ctx, sign(t, signer{"nobody", "RS256", rsaKey2}, validClaims(clock.Now()), nil)); err != errUnknownKey {
+		if _, err := a.local.token(ctx, sign(t, signer{"nobody", "RS256", rsaKey2}, validClaims(clock.Now()), nil)); err != errUnknownKey {
 			t.Fatalf("unknown kid: %v", err)
 		}
 	}
@@ -67,7 +67,7 @@ func TestJWKSKeyRotation(t *testing.T) {
 	if err := a.jwks.refresh(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.validateToken(ctx, sign(t, rsaSigner(t), validClaims(clock.Now()), nil)); err == nil {
+	if _, err := a.local.token(ctx, sign(t, rsaSigner(t), validClaims(clock.Now()), nil)); err == nil {
 		t.Fatal("a key removed from the JWKS is still accepted")
 	}
 }
@@ -94,7 +94,7 @@ func TestJWKSConcurrentMissesShareOneFetch(t *testing.T) {
 	for range n {
 		wg.Go(func() {
 			<-start
-			_, err := a.validateToken(ctx, tok)
+			_, err := a.local.token(ctx, tok)
 			errs <- err
 		})
 	}
@@ -188,7 +188,7 @@ func TestJWKSEmptyAndUnusable(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "no usable signing keys") {
 				t.Fatalf("Ready = %v", err)
 			}
-			_, err = a.validateToken(t.Context(), sign(t, rsaSigner(t), validClaims(clock.Now()), nil))
+			_, err = a.local.token(t.Context(), sign(t, rsaSigner(t), validClaims(clock.Now()), nil))
 			if err != errNoKeys {
 				t.Fatalf("validate: %v, want %v", err, errNoKeys)
 			}
@@ -204,7 +204,7 @@ func TestJWKSSkipsOddKeys(t *testing.T) {
 		publicJWK(t, edSigner(t), true),
 	)
 	a, clock := newTestAuth(t, localConfig(jwks.URL))
-	if _, err := a.validateToken(t.Context(), sign(t, edSigner(t), validClaims(clock.Now()), nil)); err != nil {
+	if _, err := a.local.token(t.Context(), sign(t, edSigner(t), validClaims(clock.Now()), nil)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -362,16 +362,16 @@ func TestVerifiedCache(t *testing.T) {
 	c["exp"] = clock.Now().Add(time.Minute).Unix()
 	tok := sign(t, rsaSigner(t), c, nil)
 	for range 3 {
-		if _, err := a.validateToken(ctx, tok); err != nil {
+		if _, err := a.local.token(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := len(a.verified.m); n != 1 {
+	if n := len(a.local.verified.m); n != 1 {
 		t.Fatalf("%d cache entries, want 1", n)
 	}
 	// Expiry is still checked on a cache hit.
 	clock.Advance(2 * time.Minute)
-	if _, err := a.validateToken(ctx, tok); err != errExpired {
+	if _, err := a.local.token(ctx, tok); err != errExpired {
 		t.Fatalf("cached token after exp: %v", err)
 	}
 	clock.Advance(-2 * time.Minute)
@@ -381,7 +381,7 @@ func TestVerifiedCache(t *testing.T) {
 	if err := a.jwks.refresh(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.validateToken(ctx, tok); err != errSignature {
+	if _, err := a.local.token(ctx, tok); err != errSignature {
 		t.Fatalf("token verified under a replaced key: %v", err)
 	}
 	// A bounded cache.

@@ -378,10 +378,10 @@ func TestLocalPSSWithUnpinnedKey(t *testing.T) {
 	cfg := localConfig(jwks.URL)
 	cfg.Local.Algorithms = []string{"PS256"}
 	a, clock := newTestAuth(t, cfg)
-	if _, err := a.validateToken(t.Context(), sign(t, s, validClaims(clock.Now()), nil)); err != nil {
+	if _, err := a.local.token(t.Context(), sign(t, s, validClaims(clock.Now()), nil)); err != nil {
 		t.Fatalf("PS256: %v", err)
 	}
-	if _, err := a.validateToken(t.Context(), sign(t, signer{"pss", "RS256", rsaKey2}, validClaims(clock.Now()), nil)); err != errAlgorithm {
+	if _, err := a.local.token(t.Context(), sign(t, signer{"pss", "RS256", rsaKey2}, validClaims(clock.Now()), nil)); err != errAlgorithm {
 		t.Fatalf("RS256 outside allow-list: %v", err)
 	}
 }
@@ -605,4 +605,13 @@ func headers(t testing.TB, h map[string]any) jws.Headers {
 		}
 	}
 	return hdr
+}
+
+// checkTimes is parseTimes and check in one.
+func checkTimes(claims map[string]any, now time.Time, leeway, maxLifetime time.Duration) error {
+	tt, err := parseTimes(claims)
+	if err != nil {
+		return err
+	}
+	return tt.check(now, leeway, maxLifetime)
 }

@@ -9,20 +9,53 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// limiter is a token bucket per client address, spent by failed
-// authentication. Buckets refill continuously, so nobody is locked out for
-// good; memory is bounded by forgetting full buckets (which are the same as
-// no bucket) and then the clients seen longest ago.
+// limitFailures is the rate-limit middleware: a client whose failed
+// authentications (counted by verify, through failed) have emptied its
+// token bucket gets 429 with Retry-After, before anything about its request
+// is verified. Successful requests cost nothing.
+func (a *Authenticator) limitFailures(next http.Handler) http.Handler {
+	l := a.limiter
+	if l == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Preflights carry no credentials by design; a server no client
+		// has failed at has no bucket to look up.
+		if r.Method != http.MethodOptions && l.tracked.Load() > 0 {
+			if wait, limited := l.blocked(limiterKey(clientAddr(r, a.trusted)), a.now()); limited {
+				w.Header().Set("Retry-After", retryAfter(wait))
+				writeJSON(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts; retry later")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// failed spends a token of the bucket of r's client.
+func (a *Authenticator) failed(r *http.Request) {
+	if a.limiter != nil {
+		a.limiter.fail(limiterKey(clientAddr(r, a.trusted)), a.now())
+	}
+}
+
+// limiter is a token bucket per client, spent by failed authentication.
+// Buckets refill continuously, so nobody is locked out for good; memory is
+// bounded by forgetting full buckets (which are the same as no bucket) and
+// then the clients seen longest ago.
 type limiter struct {
 	burst      float64
 	refill     time.Duration // time to earn back one token
 	maxClients int
 
+	tracked atomic.Int64 // len(buckets), readable without the lock
+
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets map[netip.Prefix]*bucket
 }
 
 type bucket struct {
@@ -35,7 +68,7 @@ func newLimiter(burst int, refill time.Duration, maxClients int) *limiter {
 		burst:      float64(burst),
 		refill:     refill,
 		maxClients: maxClients,
-		buckets:    make(map[string]*bucket),
+		buckets:    make(map[netip.Prefix]*bucket),
 	}
 }
 
@@ -50,7 +83,7 @@ func (l *limiter) level(b *bucket, now time.Time) float64 {
 
 // blocked reports whether client has no failures left, and how long until
 // it has one again.
-func (l *limiter) blocked(client string, now time.Time) (time.Duration, bool) {
+func (l *limiter) blocked(client netip.Prefix, now time.Time) (time.Duration, bool) {
 	if l == nil {
 		return 0, false
 	}
@@ -68,7 +101,7 @@ func (l *limiter) blocked(client string, now time.Time) (time.Duration, bool) {
 }
 
 // fail spends one token of client.
-func (l *limiter) fail(client string, now time.Time) {
+func (l *limiter) fail(client netip.Prefix, now time.Time) {
 	if l == nil {
 		return
 	}
@@ -81,6 +114,7 @@ func (l *limiter) fail(client string, now time.Time) {
 		if len(l.buckets) > l.maxClients {
 			l.evict(now, client)
 		}
+		l.tracked.Store(int64(len(l.buckets)))
 	}
 	b.tokens = math.Max(0, l.level(b, now)-1)
 }
@@ -88,7 +122,7 @@ func (l *limiter) fail(client string, now time.Time) {
 // evict makes room: first by dropping full buckets, then by dropping the
 // tenth of the clients seen longest ago (keep is never dropped). Evicting in
 // batches keeps the cost per failure amortized constant.
-func (l *limiter) evict(now time.Time, keep string) {
+func (l *limiter) evict(now time.Time, keep netip.Prefix) {
 	for k, b := range l.buckets {
 		if k != keep && l.level(b, now) >= l.burst {
 			delete(l.buckets, k)
@@ -109,13 +143,6 @@ func (l *limiter) evict(now time.Time, keep string) {
 			delete(l.buckets, k)
 		}
 	}
-}
-
-// size returns the number of clients tracked.
-func (l *limiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
 }
 
 // retryAfter renders a wait as Retry-After seconds, rounded up, at least 1.
@@ -150,52 +177,62 @@ func trustedPeer(addr netip.Addr, trusted []netip.Prefix) bool {
 // clientAddr is the address failures are counted against: the TCP peer,
 // or, when the peer is a trusted proxy, the right-most address of
 // X-Forwarded-For that is not itself a trusted proxy (the left part of the
-// header is whatever the client chose to send).
+// header is whatever the client chose to send). It allocates nothing.
 func clientAddr(r *http.Request, trusted []netip.Prefix) netip.Addr {
 	peer, ok := peerAddr(r)
 	if !ok || !trustedPeer(peer, trusted) {
 		return peer
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	client := peer
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop := strings.TrimSpace(hops[i])
-		if hop == "" {
-			continue
-		}
-		addr, ok := parseHop(hop)
-		if !ok {
-			break
-		}
-		client = addr
-		if !trustedPeer(addr, trusted) {
-			break
+	values := r.Header.Values("X-Forwarded-For")
+	for i := len(values) - 1; i >= 0; i-- {
+		v := values[i]
+		for {
+			j := strings.LastIndexByte(v, ',')
+			if hop := strings.TrimSpace(v[j+1:]); hop != "" {
+				addr, ok := parseHop(hop)
+				if !ok {
+					return client
+				}
+				client = addr
+				if !trustedPeer(addr, trusted) {
+					return client
+				}
+			}
+			if j < 0 {
+				break
+			}
+			v = v[:j]
 		}
 	}
 	return client
 }
 
+// parseHop reads one X-Forwarded-For entry: an address, or an address and
+// port. The bare address, by far the usual form, is tried first, since a
+// failed parse allocates its error.
 func parseHop(hop string) (netip.Addr, bool) {
+	if addr, err := netip.ParseAddr(strings.Trim(hop, "[]")); err == nil {
+		return addr.Unmap().WithZone(""), true
+	}
 	if ap, err := netip.ParseAddrPort(hop); err == nil {
 		return ap.Addr().Unmap(), true
 	}
-	addr, err := netip.ParseAddr(strings.Trim(hop, "[]"))
-	if err != nil {
-		return netip.Addr{}, false
-	}
-	return addr.Unmap().WithZone(""), true
+	return netip.Addr{}, false
 }
 
 // limiterKey groups addresses the way one client holds them: one IPv4
 // address, or one IPv6 /64 (a single host usually owns a whole /64, and
-// counting its addresses apart would let it rotate past the limit).
-func limiterKey(addr netip.Addr) string {
+// counting its addresses apart would let it rotate past the limit). Every
+// address that cannot be read shares the zero key.
+func limiterKey(addr netip.Addr) netip.Prefix {
 	if !addr.IsValid() {
-		return "unknown"
+		return netip.Prefix{}
 	}
+	bits := 32
 	if addr.Is6() {
-		p, _ := addr.Prefix(64)
-		return p.String()
+		bits = 64
 	}
-	return addr.String()
+	p, _ := addr.Prefix(bits)
+	return p
 }

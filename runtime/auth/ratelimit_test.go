@@ -104,13 +104,13 @@ func TestRateLimitBoundedMemory(t *testing.T) {
 	l := newLimiter(2, time.Minute, 100)
 	now := time.Now()
 	for i := range 10_000 {
-		l.fail(fmt.Sprintf("10.0.%d.%d", i/256, i%256), now.Add(time.Duration(i)*time.Millisecond))
+		l.fail(limiterKey(netip.MustParseAddr(fmt.Sprintf("10.0.%d.%d", i/256, i%256))), now.Add(time.Duration(i)*time.Millisecond))
 		if n := l.size(); n > 100 {
 			t.Fatalf("limiter holds %d clients, more than 100", n)
 		}
 	}
 	// The most recent offender is still limited after the evictions.
-	last := "10.0.39.15" // i = 9999
+	last := limiterKey(netip.MustParseAddr("10.0.39.15")) // i = 9999
 	l.fail(last, now.Add(10*time.Second))
 	if _, blocked := l.blocked(last, now.Add(10*time.Second)); !blocked {
 		t.Fatal("the latest client was forgotten")
@@ -141,7 +141,67 @@ func TestClientAddr(t *testing.T) {
 			t.Errorf("remote %s xff %q: %s, want %s", tc.remote, tc.xff, got, tc.want)
 		}
 	}
-	if got := limiterKey(netip.MustParseAddr("2001:db8:1:2:3:4:5:6")); got != "2001:db8:1:2::/64" {
+	if got := limiterKey(netip.MustParseAddr("2001:db8:1:2:3:4:5:6")).String(); got != "2001:db8:1:2::/64" {
 		t.Errorf("IPv6 key %s, want its /64", got)
 	}
+}
+
+// countingVerifier accepts requests that carry X-Ok and counts its calls.
+type countingVerifier struct{ calls int }
+
+func (v *countingVerifier) verify(r *http.Request) (*Identity, bool, error) {
+	v.calls++
+	if r.Header.Get("X-Ok") == "" {
+		return nil, true, errMalformed
+	}
+	return &Identity{Subject: "alice"}, true, nil
+}
+
+// The rate-limit middleware counts failed verifications only, and refuses
+// a client whose bucket is empty before its request reaches the verifier.
+func TestRateLimitCountsOnlyFailures(t *testing.T) {
+	cfg := localConfig("https://login.example.com/jwks")
+	cfg.RateLimit = config.RateLimit{Enabled: true, Burst: 2, RefillInterval: config.Duration{Duration: time.Hour}, MaxClients: 100}
+	a, _ := newTestAuth(t, cfg)
+	v := &countingVerifier{}
+	a.verifier = v
+	h := a.Authenticate(echoIdentity)
+	send := func(ok bool) int {
+		r := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+		r.RemoteAddr = "192.0.2.1:4000"
+		if ok {
+			r.Header.Set("X-Ok", "1")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	for i := range 50 {
+		if got := send(true); got != 200 {
+			t.Fatalf("success %d: status %d", i+1, got)
+		}
+	}
+	if n := a.limiter.size(); n != 0 {
+		t.Fatalf("successes created %d buckets", n)
+	}
+	if send(false) != 401 || send(true) != 200 || send(false) != 401 {
+		t.Fatal("two failures within the burst were not 401, or a success between them was refused")
+	}
+	calls := v.calls
+	if got := send(true); got != 429 {
+		t.Fatalf("after the burst: status %d, want 429", got)
+	}
+	if v.calls != calls {
+		t.Error("a request of a blocked client reached the verifier")
+	}
+	if got := send(false); got != 429 || v.calls != calls {
+		t.Errorf("blocked failure: status %d, verifier calls %d -> %d", got, calls, v.calls)
+	}
+}
+
+// size returns the number of clients l tracks.
+func (l *limiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
 }

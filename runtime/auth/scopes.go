@@ -1,22 +1,18 @@
 package auth
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
-)
 
-// maxPeekBytes bounds how much of a request body is read to find the tools
-// it calls. A larger body is passed on unread; the tool middleware still
-// enforces scopes on it, only without an HTTP 403.
-const maxPeekBytes = 8 << 20
+	"github.com/mcpforge/mcpforge/runtime/envelope"
+)
 
 // RequiredScopes returns the scopes a caller needs to use tool (nil when
 // the tool needs none).
@@ -24,170 +20,114 @@ func (a *Authenticator) RequiredScopes(tool string) []string {
 	return a.toolScopes[tool]
 }
 
-// calledTools returns the names of the tools a JSON-RPC POST calls: from the
-// Mcp-Method and Mcp-Name headers (protocol 2026-07-28) and from the body,
-// a single message or a batch. The body is read and put back, so the
-// handler behind sees it unchanged.
-func calledTools(r *http.Request) []string {
-	var names []string
+// mergeToolScopes returns the tool_scopes entries of the configuration
+// ("tool=scope [scope ...]"), followed by one such entry for each tool that
+// declared scopes in code and that the configuration does not name, in tool
+// name order. A configured entry for a tool wins over its code. Malformed
+// configured entries are kept as they are, for validation to report.
+func mergeToolScopes(configured []string, declared map[string][]string) []string {
+	named := make(map[string]bool, len(configured))
+	for _, e := range configured {
+		name, _, _ := strings.Cut(e, "=")
+		named[strings.TrimSpace(name)] = true
+	}
+	merged := slices.Clone(configured)
+	for _, name := range slices.Sorted(maps.Keys(declared)) {
+		if !named[name] && len(declared[name]) > 0 {
+			merged = append(merged, name+"="+strings.Join(declared[name], " "))
+		}
+	}
+	return merged
+}
+
+// Scopes is the scope-check middleware: a request calling a tool its caller
+// lacks scopes for gets 403 with an insufficient_scope challenge that
+// clients can act on. The called tools are those of the JSON-RPC envelope
+// httpserver parsed into the request context (the tools/call, or every
+// tools/call of a batch) and the Mcp-Name header of a 2026-07-28
+// tools/call; the body is never read here.
+//
+// A POST with a body but no envelope in its context is refused with 500
+// to every caller who lacks some tool scope: what it calls is unknown, and
+// a chain wired without the envelope must fail closed rather than skip the
+// check.
+func (a *Authenticator) Scopes(next http.Handler) http.Handler {
+	if a.anonymous || len(a.allToolScopes) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := a.callerOf(r.Context())
+		// A caller holding every scope any tool needs may call anything:
+		// what it calls does not matter.
+		if !id.lacksAny(a.allToolScopes) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tool, known := a.forbiddenTool(r, id)
+		switch {
+		case !known:
+			a.logger.Error("scope check without the JSON-RPC envelope; request refused (Scopes must run behind httpserver's body reading)", "path", r.URL.Path)
+			writeJSON(w, http.StatusInternalServerError, "server_error", "the server cannot tell which tools this request calls")
+		case tool != "":
+			scope := strings.Join(a.toolScopes[tool], " ")
+			w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+scope+`", resource_metadata="`+a.resourceMeta+`"`)
+			writeJSON(w, http.StatusForbidden, "insufficient_scope", fmt.Sprintf("tool %q needs scope %s", tool, scope))
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// forbiddenTool returns the first tool r calls that id lacks scopes for, ""
+// when there is none. known is false when r is a POST with a body whose
+// envelope is not in its context: then nothing is known.
+func (a *Authenticator) forbiddenTool(r *http.Request, id *Identity) (tool string, known bool) {
 	if strings.EqualFold(r.Header.Get("Mcp-Method"), "tools/call") {
-		if n := r.Header.Get("Mcp-Name"); n != "" {
-			names = append(names, n)
+		if n := r.Header.Get("Mcp-Name"); n != "" && id.lacksAny(a.toolScopes[n]) {
+			return n, true
 		}
 	}
-	if r.Method != http.MethodPost || r.Body == nil || r.Body == http.NoBody {
-		return names
-	}
-	body, complete := peekBody(r)
-	if !complete {
-		return names
-	}
-	body = bytes.TrimSpace(body)
-	if !bytes.Contains(body, []byte("tools/call")) && bytes.IndexByte(body, '\\') < 0 {
-		// No tools/call here, and no JSON escape that could spell one
-		// ("tools\/call", "\u0074ools/call"): nothing to decode. Most
-		// requests of a session are not tool calls.
-		return names
-	}
-	if fast, ok := calledToolsTyped(body); ok {
-		return append(names, fast...)
-	}
-	return append(names, calledToolsGeneral(body)...)
-}
-
-// calledToolsGeneral finds the tools/call names in any JSON-RPC body: a
-// message or a batch, each message's params decoded on their own.
-func calledToolsGeneral(body []byte) []string {
-	type message struct {
-		Method string          `json:"method"`
-		Params json.RawMessage `json:"params"`
-	}
-	var msgs []message
+	e := envelope.From(r.Context())
 	switch {
-	case len(body) > 0 && body[0] == '[':
-		if json.Unmarshal(body, &msgs) != nil {
-			return nil
+	case e == nil:
+		return "", r.Method != http.MethodPost || r.Body == nil || r.Body == http.NoBody
+	case e.Batch:
+		for _, t := range e.Tools {
+			if id.lacksAny(a.toolScopes[t]) {
+				return t, true
+			}
 		}
-	case len(body) > 0 && body[0] == '{':
-		var m message
-		if json.Unmarshal(body, &m) != nil {
-			return nil
-		}
-		msgs = append(msgs, m)
-	}
-	var names []string
-	for _, m := range msgs {
-		if m.Method != "tools/call" {
-			continue
-		}
-		var p struct {
-			Name string `json:"name"`
-		}
-		if json.Unmarshal(m.Params, &p) == nil && p.Name != "" {
-			names = append(names, p.Name)
+	case e.Method == "tools/call":
+		if id.lacksAny(a.toolScopes[e.Name]) {
+			return e.Name, true
 		}
 	}
-	return names
+	return "", true
 }
 
-// calledToolsTyped is the one-pass decode of the usual body: a message (or
-// batch) whose params, when present, are an object with a string name. ok
-// is false for anything else, which the general decode then handles; where
-// both succeed they find the same names.
-func calledToolsTyped(body []byte) (names []string, ok bool) {
-	type message struct {
-		Method string `json:"method"`
-		Params *struct {
-			Name string `json:"name"`
-		} `json:"params"`
-	}
-	var msgs []message
-	switch {
-	case len(body) > 0 && body[0] == '[':
-		if json.Unmarshal(body, &msgs) != nil {
-			return nil, false
-		}
-	case len(body) > 0 && body[0] == '{':
-		var m message
-		if json.Unmarshal(body, &m) != nil {
-			return nil, false
-		}
-		msgs = append(msgs, m)
-	default:
-		return nil, false
-	}
-	for _, m := range msgs {
-		if m.Method == "tools/call" && m.Params != nil && m.Params.Name != "" {
-			names = append(names, m.Params.Name)
-		}
-	}
-	return names, true
-}
-
-// peekBody reads up to maxPeekBytes of the body and replaces r.Body with a
-// reader that yields the same bytes (and the unread rest). complete is false
-// when the body was larger or could not be read.
-func peekBody(r *http.Request) (body []byte, complete bool) {
-	orig := r.Body
-	buf, err := io.ReadAll(io.LimitReader(orig, maxPeekBytes+1))
-	r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(buf), &errReader{err: err, r: orig}), closer: orig}
-	if err != nil || len(buf) > maxPeekBytes {
-		return nil, false
-	}
-	return buf, true
-}
-
-// replayBody is a request body put back after peeking.
-type replayBody struct {
-	io.Reader
-	closer io.Closer
-}
-
-func (b *replayBody) Close() error { return b.closer.Close() }
-
-// errReader continues with the original body after the peeked bytes, or
-// repeats the error that stopped the peek (such as "body too large" from
-// http.MaxBytesReader), so the handler behind sees it too.
-type errReader struct {
-	err error
-	r   io.Reader
-}
-
-func (e *errReader) Read(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	return e.r.Read(p)
-}
-
-// insufficientScope returns the first called tool the caller lacks scopes
-// for, with the scopes that tool needs.
-func (a *Authenticator) insufficientScope(id Identity, tools []string) (string, []string) {
-	for _, t := range tools {
-		need := a.toolScopes[t]
-		if len(id.missingScopes(need)) > 0 {
-			return t, need
-		}
-	}
-	return "", nil
-}
+// Callers without an identity in their context: see callerOf.
+var (
+	unrestrictedCaller = &Identity{Anonymous: true, Unrestricted: true}
+	unknownCaller      = &Identity{Anonymous: true}
+)
 
 // callerOf returns the identity of ctx. Without one, the "none" strategy
 // treats the caller as unrestricted; the others as a caller with no scopes,
 // so a wiring mistake fails closed.
-func (a *Authenticator) callerOf(ctx context.Context) Identity {
-	if id, ok := identityFrom(ctx); ok {
+func (a *Authenticator) callerOf(ctx context.Context) *Identity {
+	if id := identityFrom(ctx); id != nil {
 		return id
 	}
-	if a.strategy == strategyNone {
-		return Identity{Anonymous: true, Unrestricted: true}
+	if a.anonymous {
+		return unrestrictedCaller
 	}
-	return Identity{Anonymous: true}
+	return unknownCaller
 }
 
 // ToolMiddleware enforces the per-tool scopes inside the MCP server, where
-// no HTTP status can be sent (stdio, or a body the HTTP check could not
-// read): a caller without the scopes gets a tool error naming them. Install
+// no HTTP status can be sent (stdio) and behind the HTTP check, whatever
+// reaches the tool: a caller without the scopes gets a tool error naming
+// them. Install
 // it with server.WithToolHandlerMiddleware(a.ToolMiddleware).
 func (a *Authenticator) ToolMiddleware(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -214,7 +154,7 @@ func (a *Authenticator) ToolFilter(ctx context.Context, tools []mcp.Tool) []mcp.
 	id := a.callerOf(ctx)
 	out := make([]mcp.Tool, 0, len(tools))
 	for _, t := range tools {
-		if len(id.missingScopes(a.toolScopes[t.Name])) == 0 {
+		if !id.lacksAny(a.toolScopes[t.Name]) {
 			out = append(out, t)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -75,25 +74,20 @@ type compactToken struct {
 	signingInput []byte
 	signature    []byte
 
-	// The identity of a verified token is built once and shared by every
-	// request presenting the token (see verifiedCache).
-	idOnce sync.Once
-	id     Identity
-}
-
-// identity returns the caller identity of a verified token.
-func (t *compactToken) identity(exposeAll bool, exposed map[string]bool) Identity {
-	t.idOnce.Do(func() { t.id = newIdentity(t.claims, exposeAll, exposed) })
-	return t.id
+	// Set by claimChecks.prepare once the signature is verified, before
+	// the token is shared through the verifiedCache: the claims never
+	// change, so what can be found out about them once is.
+	verdict   error      // the first failing check that does not depend on the time
+	times     tokenTimes // exp, nbf, iat, for the checks that do
+	noSubject error      // errNoSubject, checked last
+	id        Identity   // the caller, when every check above passed
 }
 
 // parseCompact decodes a JWS compact serialization strictly: exactly three
 // dot-separated parts of unpadded base64url, a JSON object header with a
-// string alg, a JSON object payload. It verifies nothing.
+// string alg, a JSON object payload. It verifies nothing, and leaves
+// bounding the size of tok to its callers.
 func parseCompact(tok string) (*compactToken, error) {
-	if len(tok) > MaxTokenBytes {
-		return nil, errTooLarge
-	}
 	// The decoders of encoding/base64 skip \r and \n, and padded or
 	// standard-alphabet input has other characters: check the alphabet
 	// first so only canonical base64url reaches them.
@@ -322,36 +316,47 @@ func badDate(name string) tokenError {
 	return errBadExp
 }
 
-// checkTimes applies exp (required), nbf and iat with leeway, and refuses
-// a token whose exp lies more than maxLifetime (plus leeway) ahead of now;
-// maxLifetime 0 allows any lifetime. Every time claim present must be a
-// valid NumericDate, even one whose check would pass anyway.
-func checkTimes(claims map[string]any, now time.Time, leeway, maxLifetime time.Duration) error {
+// tokenTimes are the time claims of a token.
+type tokenTimes struct {
+	exp, nbf, iat  time.Time
+	hasNbf, hasIat bool
+}
+
+// parseTimes reads exp (required), nbf and iat. Every time claim present
+// must be a valid NumericDate, even one whose check would pass anyway.
+func parseTimes(claims map[string]any) (tokenTimes, error) {
+	var tt tokenTimes
 	exp, ok, err := numericDate(claims, "exp")
 	if err != nil {
-		return err
+		return tt, err
 	}
 	if !ok {
-		return errNoExp
+		return tt, errNoExp
 	}
-	nbf, hasNbf, err := numericDate(claims, "nbf")
-	if err != nil {
-		return err
+	tt.exp = exp
+	if tt.nbf, tt.hasNbf, err = numericDate(claims, "nbf"); err != nil {
+		return tt, err
 	}
-	iat, hasIat, err := numericDate(claims, "iat")
-	if err != nil {
-		return err
+	if tt.iat, tt.hasIat, err = numericDate(claims, "iat"); err != nil {
+		return tt, err
 	}
-	if !now.Before(exp.Add(leeway)) {
+	return tt, nil
+}
+
+// check applies exp, nbf and iat at now with leeway, and refuses a token
+// whose exp lies more than maxLifetime (plus leeway) ahead of now;
+// maxLifetime 0 allows any lifetime.
+func (tt *tokenTimes) check(now time.Time, leeway, maxLifetime time.Duration) error {
+	if !now.Before(tt.exp.Add(leeway)) {
 		return errExpired
 	}
-	if maxLifetime > 0 && exp.After(now.Add(maxLifetime+leeway)) {
+	if maxLifetime > 0 && tt.exp.After(now.Add(maxLifetime+leeway)) {
 		return errLifetime
 	}
-	if hasNbf && now.Add(leeway).Before(nbf) {
+	if tt.hasNbf && now.Add(leeway).Before(tt.nbf) {
 		return errNotYetValid
 	}
-	if hasIat && now.Add(leeway).Before(iat) {
+	if tt.hasIat && now.Add(leeway).Before(tt.iat) {
 		return errIssuedInFuture
 	}
 	return nil

@@ -73,19 +73,20 @@ type testIssuer struct {
 	mu sync.Mutex
 	// behaviour, set by tests before use
 	serve        map[string]bool
-	metaStatus   int               // non-zero: every discovery path answers this
-	metaDelay    time.Duration     // discovery answers after this long
-	metaIssuer   string            // non-empty: the issuer the document names
-	metaBodyRaw  []byte            // non-nil: the discovery body as is
-	metaExtra    map[string]any    // fields added to the document
-	metaDrop     []string          // fields removed from the document
-	metaOverride map[string]any    // fields replaced in the document
-	authError    [2]string         // error, error_description sent back by /authorize
-	tokenStatus  int               // non-zero: /token answers this with tokenError
-	tokenError   map[string]string // body of a failing /token
-	idNonce      *string           // non-nil: the nonce put in ID tokens instead of the real one
-	idAud        string            // non-empty: the aud of ID tokens
-	idSignOther  bool              // sign ID tokens with a key not in the JWKS
+	metaStatus   int                                // non-zero: every discovery path answers this
+	metaDelay    time.Duration                      // discovery answers after this long
+	metaIssuer   string                             // non-empty: the issuer the document names
+	metaBodyRaw  []byte                             // non-nil: the discovery body as is
+	metaExtra    map[string]any                     // fields added to the document
+	metaDrop     []string                           // fields removed from the document
+	metaOverride map[string]any                     // fields replaced in the document
+	authError    [2]string                          // error, error_description sent back by /authorize
+	tokenStatus  int                                // non-zero: /token answers this with tokenError
+	tokenError   map[string]string                  // body of a failing /token
+	idNonce      *string                            // non-nil: the nonce put in ID tokens instead of the real one
+	idAud        string                             // non-empty: the aud of ID tokens
+	idSignOther  bool                               // sign ID tokens with a key not in the JWKS
+	idPayload    func(claims map[string]any) []byte // non-nil: the ID token's payload, from its claims
 	noIDToken    bool
 	sendIss      bool   // add iss to the authorization response (RFC 9207)
 	redirectTo   string // non-empty: every request is redirected here
@@ -344,7 +345,7 @@ func (ti *testIssuer) serveToken(w http.ResponseWriter, r *http.Request) {
 	status, body := ti.tokenStatus, ti.tokenError
 	ac, ok := ti.codes[form.Get("code")]
 	delete(ti.codes, form.Get("code")) // codes are single use
-	idNonce, idAud, signOther, noID := ti.idNonce, ti.idAud, ti.idSignOther, ti.noIDToken
+	idNonce, idAud, signOther, noID, idPayload := ti.idNonce, ti.idAud, ti.idSignOther, ti.noIDToken, ti.idPayload
 	ti.mu.Unlock()
 	if status != 0 {
 		w.Header().Set("Content-Type", "application/json")
@@ -408,7 +409,11 @@ func (ti *testIssuer) serveToken(w http.ResponseWriter, r *http.Request) {
 		if nonce != "" {
 			claims["nonce"] = nonce
 		}
-		resp["id_token"] = ti.sign(claims, signOther)
+		if idPayload != nil {
+			resp["id_token"] = ti.signPayload(idPayload(claims), signOther)
+		} else {
+			resp["id_token"] = ti.sign(claims, signOther)
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -420,6 +425,12 @@ func (ti *testIssuer) sign(claims map[string]any, other bool) string {
 	if err != nil {
 		ti.t.Fatal(err)
 	}
+	return ti.signPayload(payload, other)
+}
+
+// signPayload signs payload as it is, which may be JSON no marshaller
+// writes (a member named twice, a number beyond float64).
+func (ti *testIssuer) signPayload(payload []byte, other bool) string {
 	hdr := jws.NewHeaders()
 	_ = hdr.Set(jws.KeyIDKey, "issuer-key")
 	key := issuerKey

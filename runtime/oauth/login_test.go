@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -393,6 +394,24 @@ func TestIDTokenChecks(t *testing.T) {
 		{"algorithm not announced", func(ti *testIssuer) {
 			ti.metaOverride = map[string]any{"id_token_signing_alg_values_supported": []string{"ES256"}}
 		}, http.StatusBadGateway, "algorithm"},
+		// The strictness of access tokens applies to ID tokens: one parser.
+		{"member named twice", func(ti *testIssuer) {
+			ti.idPayload = func(c map[string]any) []byte { return withRawMembers(t, c, "", `,"sub":"admin"`) }
+		}, http.StatusBadGateway, "same member twice"},
+		{"nested member named twice", func(ti *testIssuer) {
+			ti.idPayload = func(c map[string]any) []byte {
+				return withRawMembers(t, c, "", `,"address":{"country":"FR","country":"US"}`)
+			}
+		}, http.StatusBadGateway, "same member twice"},
+		{"exp 1e30", func(ti *testIssuer) {
+			ti.idPayload = func(c map[string]any) []byte { return withRawMembers(t, c, "exp", `,"exp":1e30`) }
+		}, http.StatusBadGateway, "exp is not a valid numericdate"},
+		{"string exp", func(ti *testIssuer) {
+			ti.idPayload = func(c map[string]any) []byte { return withRawMembers(t, c, "exp", `,"exp":"9999999999"`) }
+		}, http.StatusBadGateway, "exp is not a valid numericdate"},
+		{"no subject", func(ti *testIssuer) {
+			ti.idPayload = func(c map[string]any) []byte { return withRawMembers(t, c, "sub", "") }
+		}, http.StatusBadGateway, "no subject"},
 		{"iss parameter required and present", func(ti *testIssuer) {
 			ti.sendIss = true
 			ti.metaOverride = map[string]any{"authorization_response_iss_parameter_supported": true}
@@ -413,6 +432,17 @@ func TestIDTokenChecks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withRawMembers is claims as JSON without the member drop and with tail
+// (raw JSON members, each led by a comma) appended.
+func withRawMembers(t *testing.T, claims map[string]any, drop, tail string) []byte {
+	delete(claims, drop)
+	b, err := json.Marshal(claims)
+	if err != nil {
+		t.Error(err)
+	}
+	return append(b[:len(b)-1:len(b)-1], tail+"}"...)
 }
 
 // The provider promised the iss parameter (RFC 9207) but the response

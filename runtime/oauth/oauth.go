@@ -46,7 +46,7 @@
 // Wiring in main.go:
 //
 //	o, err := oauth.New(oauth.Options{Config: cfg.OAuth, Auth: cfg.Middleware.JWT,
-//		PublicURL: cfg.Server.HTTP.PublicURL, Logger: logger})
+//		Scopes: authn.AnnouncedScopes(), PublicURL: cfg.Server.HTTP.PublicURL, Logger: logger})
 //	if err := o.Check(ctx); err != nil { // warning, or fatal with oauth.strict
 //		...
 //	}
@@ -96,8 +96,13 @@ type Options struct {
 	Config config.OAuth
 	// Auth is the JWT table: its local.issuer is the authorization server,
 	// its local.audience (when set) the resource requested at login, its
-	// tool scopes the default scopes_supported.
+	// tool scopes the default scopes_supported unless Scopes is set.
 	Auth config.Auth
+	// Scopes, when set, replace those of Auth as the default
+	// scopes_supported (which login requests unless login_scopes is set):
+	// pass auth.Authenticator.AnnouncedScopes, which also knows the scopes
+	// the tools declare in code.
+	Scopes []string
 	// PublicURL is the URL clients reach the server at
 	// (server.http.public_url); the resource identifier is PublicURL/mcp.
 	PublicURL string
@@ -180,6 +185,9 @@ func New(opts Options) (*Handler, error) {
 	}
 
 	scopes := cfg.ScopesSupported
+	if len(scopes) == 0 {
+		scopes = opts.Scopes
+	}
 	if len(scopes) == 0 {
 		scopes = opts.Auth.AnnouncedScopes()
 	}

@@ -145,6 +145,19 @@ func TestResourceMetadataFields(t *testing.T) {
 			},
 		},
 		{
+			name:   "scopes announced by the authenticator (tools' code included)",
+			public: "https://mcp.example.com",
+			mutate: func(o *Options) {
+				o.Scopes = []string{"code:read", "tool:user"}
+			},
+			want: map[string]any{
+				"resource":                 "https://mcp.example.com/mcp",
+				"authorization_servers":    []any{ti.issuer},
+				"scopes_supported":         []any{"code:read", "tool:user"},
+				"bearer_methods_supported": []any{"header"},
+			},
+		},
+		{
 			name:   "no tool needs a scope: scopes_supported left out",
 			public: "https://mcp.example.com",
 			mutate: func(o *Options) {
