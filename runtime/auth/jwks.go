@@ -21,8 +21,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwk"
-
 	"github.com/mcpforge/mcpforge/runtime/config"
 )
 
@@ -165,60 +163,6 @@ func parseJWKS(body []byte) (*keySet, error) {
 		}
 	}
 	return set, nil
-}
-
-func parseJWK(raw []byte) *verifyKey {
-	key, err := jwk.ParseKey(raw)
-	if err != nil {
-		return nil
-	}
-	if use, ok := key.KeyUsage(); ok && use != "sig" {
-		return nil
-	}
-	if ops, ok := key.KeyOps(); ok {
-		verify := false
-		for _, op := range ops {
-			verify = verify || op == jwk.KeyOpVerify
-		}
-		if !verify {
-			return nil
-		}
-	}
-	if key.KeyType().String() == "oct" {
-		return nil
-	}
-	// A JWKS should hold public keys only; if an authorization server
-	// publishes a private one by mistake, use its public half.
-	pubKey, err := jwk.PublicKeyOf(key)
-	if err != nil {
-		return nil
-	}
-	var pub any
-	if err := jwk.Export(pubKey, &pub); err != nil {
-		return nil
-	}
-	switch p := pub.(type) {
-	case *rsa.PublicKey:
-		if p.N == nil || p.N.BitLen() < minRSABits {
-			return nil
-		}
-	case *ecdsa.PublicKey:
-		if p.Curve != elliptic.P256() && p.Curve != elliptic.P384() && p.Curve != elliptic.P521() {
-			return nil
-		}
-	case ed25519.PublicKey:
-		if len(p) != ed25519.PublicKeySize {
-			return nil
-		}
-	default:
-		return nil
-	}
-	vk := &verifyKey{pub: pub}
-	vk.kid, _ = key.KeyID()
-	if alg, ok := key.Algorithm(); ok {
-		vk.alg = alg.String()
-	}
-	return vk
 }
 
 // cacheTTL is how long a JWKS response may be used, from its Cache-Control

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -162,19 +163,27 @@ func (l *accessLine) closeGroup() {
 // headers writes the "headers" group: every header not excluded, sorted by
 // name, its values joined with ", ", a redacted one as "[REDACTED]".
 func (l *accessLine) headers(h http.Header, f headerFilter) {
-	var stack [32]string
+	type entry struct {
+		name   string
+		redact bool
+	}
+	var stack [32]entry
 	names := stack[:0]
 	for name := range h {
-		if !f.exclude[http.CanonicalHeaderKey(name)] {
-			names = append(names, name)
+		switch f[http.CanonicalHeaderKey(name)] {
+		case headerExcluded:
+		case headerRedacted:
+			names = append(names, entry{name, true})
+		default:
+			names = append(names, entry{name, false})
 		}
 	}
-	slices.Sort(names)
+	slices.SortFunc(names, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 	l.openGroup("headers")
-	for _, name := range names {
-		l.key(name)
-		switch vals := h[name]; {
-		case f.redact[http.CanonicalHeaderKey(name)]:
+	for _, e := range names {
+		l.key(e.name)
+		switch vals := h[e.name]; {
+		case e.redact:
 			l.value(redacted)
 		case len(vals) == 1:
 			l.value(vals[0])
@@ -231,12 +240,20 @@ func appendJSONString(b []byte, s string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonSafe marks the ASCII bytes a JSON string holds as they are.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 func appendJSONContent(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}

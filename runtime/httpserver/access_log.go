@@ -2,10 +2,11 @@ package httpserver
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -102,10 +103,13 @@ func isTokenChar(c byte) bool {
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
-// newRequestID returns 16 random bytes in hex.
+// newRequestID returns 128 random bits in hex. A request id names a log
+// line and is no secret, so the runtime's fast generator serves (a
+// system call per request would not).
 func newRequestID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails; crashes the program if the OS cannot supply randomness
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	return hex.EncodeToString(b[:])
 }
 
@@ -250,13 +254,20 @@ func milliseconds(d time.Duration) float64 {
 	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
 }
 
-// headerFilter decides how each request header appears in the access log.
-// Names are matched case-insensitively, in their canonical form
-// (http.CanonicalHeaderKey, which allocates nothing for names already in
-// it, as those of parsed requests are).
-type headerFilter struct {
-	redact, exclude map[string]bool // by canonical name
-}
+// headerFilter decides how each request header appears in the access log,
+// by canonical name (http.CanonicalHeaderKey, which allocates nothing for
+// names already in that form, as those of parsed requests are), so names
+// match case-insensitively. A header it does not name is logged as is.
+type headerFilter map[string]headerTreatment
+
+// headerTreatment is how one header appears in the access log.
+type headerTreatment uint8
+
+const (
+	headerLogged   headerTreatment = iota
+	headerRedacted                 // its whole value as "[REDACTED]"
+	headerExcluded                 // left out
+)
 
 // credentialHeaders are the headers that carry credentials under the auth
 // configuration: with jwt-external, the forwarded claims (a token's worth)
@@ -276,12 +287,15 @@ func credentialHeaders(a config.Auth) []string {
 }
 
 func newHeaderFilter(redact, exclude []string) headerFilter {
-	f := headerFilter{redact: map[string]bool{}, exclude: map[string]bool{}}
-	for _, h := range slices.Concat(alwaysRedacted, redact) {
-		f.redact[http.CanonicalHeaderKey(h)] = true
-	}
+	f := headerFilter{}
 	for _, h := range exclude {
-		f.exclude[http.CanonicalHeaderKey(h)] = true
+		f[http.CanonicalHeaderKey(h)] = headerExcluded
+	}
+	// An excluded header is not logged at all, redacted or not.
+	for _, h := range slices.Concat(alwaysRedacted, redact) {
+		if f[http.CanonicalHeaderKey(h)] != headerExcluded {
+			f[http.CanonicalHeaderKey(h)] = headerRedacted
+		}
 	}
 	return f
 }

@@ -22,7 +22,7 @@ func TestCredentialHeadersRedactedWithJWTExternal(t *testing.T) {
 	}
 	f := newHeaderFilter(got, nil)
 	for _, h := range []string{"X-Jwt-Payload", "x-proxy-secret"} {
-		if !f.redact[http.CanonicalHeaderKey(h)] {
+		if f[http.CanonicalHeaderKey(h)] != headerRedacted {
 			t.Errorf("%s is not redacted", h)
 		}
 	}

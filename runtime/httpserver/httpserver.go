@@ -285,19 +285,27 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// serveStreamable hands a request to mcp-go's streamable HTTP transport
-// with the body readBody holds, so that mcp-go neither reads nor copies it
-// again.
+// copyBodyBelow is the body size below which mcp-go is handed the request
+// itself (and reads the body again, a small copy) rather than the body
+// readBody holds: its transport-agnostic entry point rebuilds an
+// *http.Request for every session lookup and context hook, which costs
+// more than copying a small body.
+const copyBodyBelow = 64 << 10
+
+// serveStreamable hands a request to mcp-go's streamable HTTP transport. A
+// large body is handed over as readBody holds it, so that mcp-go neither
+// reads nor copies it again.
 func (s *Server) serveStreamable(w http.ResponseWriter, r *http.Request) {
-	var body []byte
-	if st := stateFrom(r.Context()); st != nil {
-		body = st.body
+	st := stateFrom(r.Context())
+	if st == nil || len(st.body) < copyBodyBelow {
+		s.streamable.ServeHTTP(w, r)
+		return
 	}
 	s.streamable.Handle(streamWriter{w}, &server.HTTPRequest{
 		Method:  r.Method,
 		URL:     r.URL,
 		Header:  r.Header,
-		Body:    body,
+		Body:    st.body,
 		Context: r.Context(),
 	})
 }
