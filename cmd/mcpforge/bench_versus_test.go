@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,9 @@ import (
 //
 //   - rps-<server>-<era>: calls per second;
 //   - x-<server>-<era>: that rate as a ratio to bare mcp-go in the same era;
+//   - cpuµs-<server>-<era>: the server's CPU time per call;
+//   - xcpu-<server>-<era>: bare mcp-go's CPU per call over this server's,
+//     which a noisy machine disturbs less than the rates;
 //
 // for the servers none (auth none, the defaults: access log, argument
 // validation) and jwt (jwt-local, two CEL conditions, access log), and the
@@ -77,26 +81,30 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 		return args
 	}
 
-	rates := map[string][]float64{}
+	rates := map[string][]float64{} // calls per second
+	cpus := map[string][]float64{}  // server CPU µs per call
 	for b.Loop() {
 		for _, era := range eras {
 			for _, tg := range targets {
-				base, stop := startBenchServer(b, pin("0", tg.args), tg.env, tg.name != "bare")
+				base, pid, stop := startBenchServer(b, pin("0", tg.args), tg.env, tg.name != "bare")
 				load := []string{filepath.Join(tools, "mcpload"), "-url", base + "/mcp", "-c", "32",
 					"-d", dur.String(), "-warmup", "500ms", "-proto", era.proto}
 				if tg.auth != nil {
 					load = append(load, tg.auth(base)...)
 				}
 				load = pin("1", load)
+				cpu0 := cpuTime(b, pid)
 				out, err := exec.Command(load[0], load[1:]...).Output()
+				cpu := cpuTime(b, pid) - cpu0
 				stop()
 				if err != nil {
 					b.Fatalf("mcpload against %s (%s): %v\n%s", tg.name, era.name, err, out)
 				}
 				var res struct {
-					RPS    float64 `json:"rps"`
-					Errors int     `json:"errors"`
-					Sample string  `json:"error_sample"`
+					RPS      float64 `json:"rps"`
+					Requests float64 `json:"requests"`
+					Errors   int     `json:"errors"`
+					Sample   string  `json:"error_sample"`
 				}
 				if err := json.Unmarshal(out, &res); err != nil {
 					b.Fatalf("mcpload output %q: %v", out, err)
@@ -106,16 +114,22 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 				}
 				key := tg.name + "-" + era.name
 				rates[key] = append(rates[key], res.RPS)
+				// The warm-up's calls are not counted but its CPU is: a
+				// slight overestimate, the same for every server.
+				cpus[key] = append(cpus[key], cpu.Seconds()*1e6/res.Requests)
 			}
 		}
 	}
 	for _, era := range eras {
-		bare := median(rates["bare-"+era.name])
+		bare, bareCPU := median(rates["bare-"+era.name]), median(cpus["bare-"+era.name])
 		for _, tg := range targets {
-			r := median(rates[tg.name+"-"+era.name])
-			b.ReportMetric(r, "rps-"+tg.name+"-"+era.name)
+			key := tg.name + "-" + era.name
+			r, c := median(rates[key]), median(cpus[key])
+			b.ReportMetric(r, "rps-"+key)
+			b.ReportMetric(c, "cpuµs-"+key)
 			if tg.name != "bare" {
-				b.ReportMetric(r/bare, "x-"+tg.name+"-"+era.name)
+				b.ReportMetric(r/bare, "x-"+key)
+				b.ReportMetric(bareCPU/c, "xcpu-"+key)
 			}
 		}
 	}
@@ -143,9 +157,22 @@ func numCPU() int {
 
 var benchAddr = regexp.MustCompile(`"?addr"?[=:]"?(127\.0\.0\.1:\d+)`)
 
+// cpuTime is the CPU time (user and system) process pid has used.
+func cpuTime(b *testing.B, pid int) time.Duration {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		b.Fatalf("read the server's CPU time: %v", err)
+	}
+	// The fields after the command name, which is in parentheses.
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+}
+
 // startBenchServer starts args and waits until it prints its address (and,
 // for a generated server, until /ready answers); stop ends it.
-func startBenchServer(b *testing.B, args, env []string, generated bool) (base string, stop func()) {
+func startBenchServer(b *testing.B, args, env []string, generated bool) (base string, pid int, stop func()) {
 	b.Helper()
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(os.Environ(), env...)
@@ -168,6 +195,7 @@ func startBenchServer(b *testing.B, args, env []string, generated bool) (base st
 			}
 		}
 	}()
+	pid = cmd.Process.Pid // taskset execs the server in its place
 	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
 	select {
 	case addr := <-found:
@@ -182,7 +210,7 @@ func startBenchServer(b *testing.B, args, env []string, generated bool) (base st
 			resp.Body.Close()
 		}
 	}
-	return base, stop
+	return base, pid, stop
 }
 
 // benchServer generates and builds an HTTP-only server called name.

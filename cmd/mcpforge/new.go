@@ -16,10 +16,12 @@ import (
 	"github.com/mcpforge/mcpforge/generator"
 )
 
-// runWizard asks the user every answer on a terminal, with the given answers
-// pre-filled, and returns the completed answers (wizard.go sets it; tests
-// replace it). When it is nil, `new` tells the user to pass --yes. The wizard
-// must only fill answers: validation, rendering and writing stay here.
+// runWizard asks the user every missing answer, with the given answers
+// pre-filled, and returns the completed answers: a form on a terminal, or
+// plain prompts read line by line in accessible mode, terminal or not
+// (wizard.go sets it; tests replace it). When it is nil, `new` lists the
+// missing answers with their flags instead. The wizard only fills answers:
+// validation, rendering and writing stay here.
 var runWizard func(ctx context.Context, a generator.Answers, o wizardOptions) (generator.Answers, error)
 
 // stdinIsTerminal reports whether r is an interactive terminal. Tests replace
