@@ -68,7 +68,9 @@
 //	s := server.NewMCPServer(name, version,
 //		server.WithToolHandlerMiddleware(a.ToolMiddleware),
 //		server.WithToolFilter(a.ToolFilter))
-//	// HTTP: httpserver.Options{Guard: a, HTTPContext: a.HTTPContext, ReadyChecks: []httpserver.ReadyCheck{a.Ready}}
+//	// HTTP: httpserver.Options{Guard: a, ReadyChecks: []httpserver.ReadyCheck{a.Ready}}
+//	// (mcp-go derives the context of tool handlers from the request's, so
+//	// the identity Authenticate stored reaches them on both transports.)
 //	// stdio: server.NewStdioServer(s) + SetContextFunc(a.StdioContext) + Listen
 package auth
 
@@ -312,18 +314,6 @@ func (a *Authenticator) AnnouncedScopes() []string { return slices.Clone(a.annou
 // server.WithStdioContextFunc(a.StdioContext).
 func (a *Authenticator) StdioContext(ctx context.Context) context.Context {
 	return withIdentity(ctx, &a.stdio)
-}
-
-// HTTPContext carries the identity [Authenticator.Authenticate] stored in the
-// request into the context mcp-go gives tool handlers. mcp-go v1.2.1
-// already derives that context from the request's, so this is a safeguard
-// for handlers that do not; install it with server.WithHTTPContextFunc (and
-// server.WithSSEContextFunc).
-func (a *Authenticator) HTTPContext(ctx context.Context, r *http.Request) context.Context {
-	if id := identityFrom(r.Context()); id != nil {
-		return withIdentity(ctx, id)
-	}
-	return ctx
 }
 
 // Authenticate protects the MCP endpoints (/mcp, /sse, /message) from the

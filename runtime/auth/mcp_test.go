@@ -72,12 +72,11 @@ var _ httpserver.Guard = (*Authenticator)(nil)
 func serveMCP(t *testing.T, a *Authenticator, s *server.MCPServer) string {
 	t.Helper()
 	hs, err := httpserver.New(httpserver.Options{
-		Config:      config.Defaults("auth-test", "1.0.0"),
-		MCP:         s,
-		Transports:  []string{httpserver.TransportHTTP, httpserver.TransportSSE},
-		Logger:      slog.New(slog.DiscardHandler),
-		Guard:       a,
-		HTTPContext: a.HTTPContext,
+		Config:     config.Defaults("auth-test", "1.0.0"),
+		MCP:        s,
+		Transports: []string{httpserver.TransportHTTP, httpserver.TransportSSE},
+		Logger:     slog.New(slog.DiscardHandler),
+		Guard:      a,
 	})
 	if err != nil {
 		t.Fatal(err)
