@@ -61,12 +61,16 @@ type runtimePackage struct {
 var runtimePackages = []runtimePackage{
 	{"config", func(Data) bool { return true }},
 	{"httpserver", func(d Data) bool { return d.HasNetwork }},
-	// The JSON-RPC envelope, parsed once per HTTP request (httpserver and auth).
-	{"envelope", func(d Data) bool { return d.HasNetwork }},
+	// The JSON-RPC envelope, parsed once per HTTP request (httpserver and
+	// auth) and per stdio message (promptargs).
+	{"envelope", func(Data) bool { return true }},
 	{"auth", func(d Data) bool { return d.HasAuth }},
 	{"oauth", func(d Data) bool { return d.OAuth }},
 	// Every server checks tool arguments itself (main.go installs it).
 	{"toolargs", func(Data) bool { return true }},
+	// Every server refuses a prompts/get missing a required argument with
+	// -32602 before mcp-go runs it (main.go installs it on each transport).
+	{"promptargs", func(Data) bool { return true }},
 }
 
 // Module paths of the direct dependencies of generated servers.

@@ -19,8 +19,10 @@ func writeFakeRepo(t *testing.T, gomod string) string {
 		"cmd/__name__/main.go.tmpl": {Data: []byte("package main\n\nimport _ \"{{.Module}}/internal/config\"\n\nfunc main() {}\n")},
 	}
 	rt := fstest.MapFS{
-		"config/config.go":     {Data: []byte("// Package config is a stand-in.\npackage config\n")},
-		"toolargs/toolargs.go": {Data: []byte("// Package toolargs is a stand-in.\npackage toolargs\n")},
+		"config/config.go":         {Data: []byte("// Package config is a stand-in.\npackage config\n")},
+		"toolargs/toolargs.go":     {Data: []byte("// Package toolargs is a stand-in.\npackage toolargs\n")},
+		"envelope/envelope.go":     {Data: []byte("// Package envelope is a stand-in.\npackage envelope\n")},
+		"promptargs/promptargs.go": {Data: []byte("// Package promptargs is a stand-in.\npackage promptargs\n")},
 	}
 	set, err := renderFS(Answers{Name: "w", Transports: []string{"stdio"}}, tm, rt)
 	if err != nil {

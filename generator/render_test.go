@@ -72,10 +72,11 @@ var _ = cfg.Name + config.Name
 // Handler is a handler.
 var Handler http.Handler
 `)},
-		"auth/auth.go":         {Data: []byte("// Package auth checks tokens.\npackage auth\n")},
-		"oauth/oauth.go":       {Data: []byte("// Package oauth serves OAuth metadata.\npackage oauth\n")},
-		"toolargs/toolargs.go": {Data: []byte("// Package toolargs checks tool arguments.\npackage toolargs\n")},
-		"envelope/envelope.go": {Data: []byte("// Package envelope parses JSON-RPC envelopes.\npackage envelope\n")},
+		"auth/auth.go":             {Data: []byte("// Package auth checks tokens.\npackage auth\n")},
+		"oauth/oauth.go":           {Data: []byte("// Package oauth serves OAuth metadata.\npackage oauth\n")},
+		"toolargs/toolargs.go":     {Data: []byte("// Package toolargs checks tool arguments.\npackage toolargs\n")},
+		"envelope/envelope.go":     {Data: []byte("// Package envelope parses JSON-RPC envelopes.\npackage envelope\n")},
+		"promptargs/promptargs.go": {Data: []byte("// Package promptargs checks prompt arguments.\npackage promptargs\n")},
 	}
 }
 
@@ -105,7 +106,7 @@ func TestRenderFake(t *testing.T) {
 		".github/workflows/ci.yml", RecordFile, "Dockerfile", "README.md",
 		"chart/my-weather/templates/svc.yaml", "cmd/my-weather/main.go", "config.toml", "go.mod",
 		"internal/config/config.go", "internal/config/config_test.go", "internal/envelope/envelope.go",
-		"internal/httpserver/server.go", "internal/toolargs/toolargs.go",
+		"internal/httpserver/server.go", "internal/promptargs/promptargs.go", "internal/toolargs/toolargs.go",
 	}
 	if got := set.Paths(); !slices.Equal(got, want) {
 		t.Errorf("paths = %v\nwant    %v", got, want)

@@ -28,7 +28,9 @@
 // which accepts only the session ids this server issued, each from the
 // owner that opened it (404 for anything else, the same 404 whatever the
 // reason), caps sessions and ends them on DELETE and when idle; the stream
-// caps; the Guard's per-tool scopes; the transport. Headers are limited to
+// caps; the Guard's per-tool scopes; Options.Checks, which answer in
+// mcp-go's place what it would answer with the wrong JSON-RPC error (a
+// prompt's missing argument); the transport. Headers are limited to
 // max_header_bytes.
 //
 // mcp-go's own localhost protection is switched off in favour of the Host
@@ -59,6 +61,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcpforge/mcpforge/runtime/config"
+	"github.com/mcpforge/mcpforge/runtime/envelope"
 )
 
 // The network transports New accepts in Options.Transports.
@@ -124,7 +127,18 @@ type Options struct {
 	// the HTTP request (for example to carry the caller's identity to tool
 	// handlers). It is passed to both mcp-go transports.
 	HTTPContext server.HTTPContextFunc
+	// Checks run, in order, on every JSON-RPC request to an MCP endpoint
+	// once the caller may make it, just before mcp-go: for what mcp-go
+	// cannot check itself with the right error (promptargs: a missing
+	// prompt argument).
+	Checks []Check
 }
+
+// Check inspects a JSON-RPC request body and its envelope before mcp-go
+// runs it. A non-nil result is the JSON-RPC response to send instead (an
+// encoded message, usually an error with the request's id); mcp-go then
+// never sees the request. nil lets the request through.
+type Check func(body []byte, e *envelope.Envelope) []byte
 
 // Guard is what an authorization layer plugs into the chain of the MCP
 // endpoints (see Server.mcpChain), each at its place: a middleware may
@@ -169,6 +183,7 @@ type Server struct {
 	sse        *server.SSEServer
 
 	readyChecks []ReadyCheck
+	checks      []Check
 
 	serving      atomic.Bool
 	shuttingDown atomic.Bool
@@ -220,6 +235,7 @@ func New(opts Options) (*Server, error) {
 		guard:       opts.Guard,
 		transports:  transports,
 		readyChecks: slices.Clone(opts.ReadyChecks),
+		checks:      slices.Clone(opts.Checks),
 		sseTrack:    newSSETracker(),
 		accessOut:   newAccessWriter(cmp.Or[io.Writer](opts.LogOutput, os.Stderr)),
 		sessions:    newSessionRegistry(h.SessionIdleTimeout.Duration, h.MaxSessions, h.MaxSessionsPerSubject),

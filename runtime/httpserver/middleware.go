@@ -3,6 +3,7 @@ package httpserver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -68,7 +69,50 @@ func (s *Server) mcpChain(transport http.Handler) http.Handler {
 		s.bindSessions,   // the session registry: issued ids, owners, 404s, caps
 		s.limitStreams,   // stream caps; streams end with their session and at shutdown
 		scopes,           // per-tool scopes (Guard)
+		s.runChecks,      // JSON-RPC checks mcp-go cannot answer rightly (Options.Checks)
 	)
+}
+
+// runChecks runs Options.Checks on a request body and answers for mcp-go
+// when one returns a response: on streamable HTTP as mcp-go answers a
+// JSON-RPC error (HTTP 200, the message as the body); on the legacy
+// /message endpoint as mcp-go answers any request (202 Accepted, the
+// message on the session's SSE stream).
+func (s *Server) runChecks(next http.Handler) http.Handler {
+	if len(s.checks) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := stateFrom(r.Context())
+		if st == nil || st.body == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var resp []byte
+		for _, check := range s.checks {
+			if resp = check(st.body, &st.env); resp != nil {
+				break
+			}
+		}
+		if resp == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path != PathMessage {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(resp)
+			return
+		}
+		// bindSessions has checked the session; its queue may still be
+		// full or the stream just closed.
+		if err := s.sse.SendEventToSession(r.URL.Query().Get("sessionId"), json.RawMessage(resp)); err != nil {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, "cannot send the response on the session's SSE stream; retry shortly or reconnect")
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
 }
 
 // recoverPanics turns a panic in any handler into a logged 500, so one bad
