@@ -71,6 +71,9 @@ var runtimePackages = []runtimePackage{
 	// Every server refuses a prompts/get missing a required argument with
 	// -32602 before mcp-go runs it (main.go installs it on each transport).
 	{"promptargs", func(Data) bool { return true }},
+	// Every server keeps its collector from running all the time while its
+	// heap is small (main.go sets it).
+	{"heapfloor", func(Data) bool { return true }},
 }
 
 // Module paths of the direct dependencies of generated servers.

@@ -23,6 +23,7 @@ func writeFakeRepo(t *testing.T, gomod string) string {
 		"toolargs/toolargs.go":     {Data: []byte("// Package toolargs is a stand-in.\npackage toolargs\n")},
 		"envelope/envelope.go":     {Data: []byte("// Package envelope is a stand-in.\npackage envelope\n")},
 		"promptargs/promptargs.go": {Data: []byte("// Package promptargs is a stand-in.\npackage promptargs\n")},
+		"heapfloor/heapfloor.go":   {Data: []byte("// Package heapfloor is a stand-in.\npackage heapfloor\n")},
 	}
 	set, err := renderFS(Answers{Name: "w", Transports: []string{"stdio"}}, tm, rt)
 	if err != nil {

@@ -77,6 +77,7 @@ var Handler http.Handler
 		"toolargs/toolargs.go":     {Data: []byte("// Package toolargs checks tool arguments.\npackage toolargs\n")},
 		"envelope/envelope.go":     {Data: []byte("// Package envelope parses JSON-RPC envelopes.\npackage envelope\n")},
 		"promptargs/promptargs.go": {Data: []byte("// Package promptargs checks prompt arguments.\npackage promptargs\n")},
+		"heapfloor/heapfloor.go":   {Data: []byte("// Package heapfloor keeps a heap floor.\npackage heapfloor\n")},
 	}
 }
 
@@ -106,7 +107,8 @@ func TestRenderFake(t *testing.T) {
 		".github/workflows/ci.yml", RecordFile, "Dockerfile", "README.md",
 		"chart/my-weather/templates/svc.yaml", "cmd/my-weather/main.go", "config.toml", "go.mod",
 		"internal/config/config.go", "internal/config/config_test.go", "internal/envelope/envelope.go",
-		"internal/httpserver/server.go", "internal/promptargs/promptargs.go", "internal/toolargs/toolargs.go",
+		"internal/heapfloor/heapfloor.go", "internal/httpserver/server.go", "internal/promptargs/promptargs.go",
+		"internal/toolargs/toolargs.go",
 	}
 	if got := set.Paths(); !slices.Equal(got, want) {
 		t.Errorf("paths = %v\nwant    %v", got, want)

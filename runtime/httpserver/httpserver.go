@@ -55,6 +55,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -186,6 +187,7 @@ type Server struct {
 	checks      []Check
 
 	serving      atomic.Bool
+	readyOnce    sync.Once // the first time /ready answers 200
 	shuttingDown atomic.Bool
 	inflight     atomic.Int64 // requests that are not long-lived streams
 	streamsOpen  atomic.Int64 // long-lived streams being served

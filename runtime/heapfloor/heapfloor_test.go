@@ -1,0 +1,97 @@
+package heapfloor
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+)
+
+func TestPercentFor(t *testing.T) {
+	for _, c := range []struct {
+		live, roots uint64
+		want        int
+	}{
+		{0, 0, 100},
+		{1 << 20, 0, 400},       // 1 MiB live: 16 MiB, by Go's minimum (4 MiB × 4)
+		{1 << 20, 1 << 20, 400}, // the same, roots or not
+		{6 << 20, 0, 166},       // 6 MiB live: 6 + 6 × 1.66 = 16 MiB
+		{6 << 20, 2 << 20, 125}, // the roots count towards Go's goal too
+		{4 << 20, 0, 300},       // 4 MiB live: 4 + 4 × 3 = 16 MiB
+		{Floor / 2, 0, 100},     // from here on, Go's default
+		{64 << 20, 0, 100},
+		{1 << 20, 100 << 20, 100}, // never below the default
+	} {
+		if got := percentFor(c.live, c.roots); got != c.want {
+			t.Errorf("percentFor(%d, %d) = %d, want %d", c.live, c.roots, got, c.want)
+		}
+	}
+}
+
+var sink []byte
+
+// An operator's GOGC stands. (Runs before the test that arms the tuner
+// for the rest of the process.)
+func TestSetLeavesGOGCAlone(t *testing.T) {
+	t.Setenv("GOGC", "50")
+	old := debug.SetGCPercent(50)
+	defer debug.SetGCPercent(old)
+	Set()
+	runtime.GC()
+	time.Sleep(50 * time.Millisecond)
+	if pct := debug.SetGCPercent(50); pct != 50 {
+		t.Fatalf("GOGC is %d with GOGC=50 in the environment, want 50", pct)
+	}
+}
+
+// After a collection the collector's setting follows the live heap.
+func TestSetTunesAfterEachCollection(t *testing.T) {
+	t.Setenv("GOGC", "")
+	old := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(old)
+	Set()
+	runtime.GC()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pct := debug.SetGCPercent(-1) // read it...
+		debug.SetGCPercent(pct)       // ...and put it back
+		if pct > 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GOGC is %d after a collection with a small live heap, want above 100", pct)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// With the floor, a small live heap is collected once the heap nears the
+// floor: not all the time, and not never.
+func TestHeapStaysNearTheFloor(t *testing.T) {
+	t.Setenv("GOGC", "")
+	old := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(old)
+	Set()
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond) // the cleanup has run
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak uint64
+	for i := 0; i < 3000; i++ {
+		sink = make([]byte, 128<<10)
+		var ms runtime.MemStats
+		if i%100 == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if gcs := after.NumGC - before.NumGC; gcs < 5 || gcs > 40 {
+		t.Errorf("%d collections for 375 MiB of garbage, want about one per %d MiB", gcs, Floor>>20)
+	}
+	if peak > 2*Floor {
+		t.Errorf("the heap reached %d MiB, floor %d MiB", peak>>20, Floor>>20)
+	}
+}
