@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync/atomic"
 )
 
 // Floor is the heap size below which no collection starts.
@@ -29,7 +30,7 @@ const Floor = 16 << 20
 // Set adjusts the collector after every collection from now on, unless the
 // GOGC environment variable is set.
 func Set() {
-	if os.Getenv("GOGC") != "" {
+	if os.Getenv("GOGC") != "" || !active.CompareAndSwap(false, true) {
 		return
 	}
 	t := &tuner{sample: []metrics.Sample{
@@ -51,10 +52,16 @@ type sentinel struct{ _ *int }
 
 func (t *tuner) arm() {
 	runtime.AddCleanup(&sentinel{}, func(*tuner) {
+		if !active.Load() {
+			return
+		}
 		t.tune()
 		t.arm()
 	}, t)
 }
+
+// active is whether a tuner runs: Set starts one, once.
+var active atomic.Bool
 
 // tune sets GOGC so that the next collection starts at Floor, or at twice
 // the live heap when that is more.

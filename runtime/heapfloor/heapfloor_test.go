@@ -30,6 +30,16 @@ func TestPercentFor(t *testing.T) {
 
 var sink []byte
 
+// stopAfter stops the tuner a test started, so that the next test (or the
+// next -count round) starts from Go's defaults.
+func stopAfter(t *testing.T) {
+	t.Cleanup(func() {
+		active.Store(false)
+		runtime.GC()
+		debug.SetGCPercent(100)
+	})
+}
+
 // An operator's GOGC stands. (Runs before the test that arms the tuner
 // for the rest of the process.)
 func TestSetLeavesGOGCAlone(t *testing.T) {
@@ -49,6 +59,7 @@ func TestSetTunesAfterEachCollection(t *testing.T) {
 	t.Setenv("GOGC", "")
 	old := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(old)
+	stopAfter(t)
 	Set()
 	runtime.GC()
 	deadline := time.Now().Add(5 * time.Second)
@@ -72,6 +83,7 @@ func TestHeapStaysNearTheFloor(t *testing.T) {
 	t.Setenv("GOGC", "")
 	old := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(old)
+	stopAfter(t)
 	Set()
 	runtime.GC()
 	time.Sleep(10 * time.Millisecond) // the cleanup has run
