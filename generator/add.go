@@ -374,6 +374,8 @@ func finishAdd(repo Repo, dir, base string, src, test []byte, notes []string) (*
 		res.Created = append(res.Created, f.path)
 		rec.Files[f.path] = hashOf(data)
 	}
+	// The new files are the owner's from now on: mcpforge update leaves them alone.
+	rec.Owned = slices.Sorted(slices.Values(append(slices.Clone(rec.Owned), res.Created...)))
 	if err := set.Add(RecordFile, rec.Encode(), fileMode); err != nil {
 		return nil, err
 	}

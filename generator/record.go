@@ -32,6 +32,17 @@ type Record struct {
 	MCPForgeVersion string
 	// Files maps each generated path (slash-separated) to "sha256:<hex>".
 	Files map[string]string
+	// Owned lists, sorted, the recorded files that belong to the owner from
+	// the start, such as those `mcpforge add` writes: Files keeps their hashes
+	// as written, but mcpforge update never renders, merges or removes them.
+	// Records written before the list existed have none.
+	Owned []string
+}
+
+// IsOwned reports whether the record marks path p as the owner's.
+func (r Record) IsOwned(p string) bool {
+	_, found := slices.BinarySearch(r.Owned, p)
+	return found
 }
 
 // hashOf returns the record form of a file's hash.
@@ -75,6 +86,12 @@ func (r Record) Encode() []byte {
 	}
 	fmt.Fprintf(&b, "\n[%s]\n", recordTable)
 	fmt.Fprintf(&b, "mcpforge_version = %s\n", quote(r.MCPForgeVersion))
+	if len(r.Owned) > 0 {
+		// Written only when there is one, so that what `new` writes stays as
+		// it was before the list existed.
+		v, _ := tomlValue(slices.Sorted(slices.Values(r.Owned)))
+		fmt.Fprintf(&b, "owned = %s\n", v)
+	}
 	fmt.Fprintf(&b, "\n[%s.files]\n", recordTable)
 	for _, p := range slices.Sorted(maps.Keys(r.Files)) {
 		fmt.Fprintf(&b, "%s = %s\n", quote(p), quote(r.Files[p]))
@@ -115,7 +132,7 @@ func stringField(a Answers, key string) string {
 
 // ReadRecord reads a record file. Its answers part is read as strictly as
 // LoadAnswers reads an answers file; the [record] table must hold only
-// mcpforge_version and files.
+// mcpforge_version, owned and files.
 func ReadRecord(path string) (Record, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -147,6 +164,20 @@ func ParseRecord(path string, data []byte) (Record, error) {
 				return fail("record.mcpforge_version must be a string, not %s", tomlTypeName(v))
 			}
 			rec.MCPForgeVersion = s
+		case "owned":
+			list, ok := v.([]any)
+			if !ok {
+				return fail("record.owned must be an array of paths, not %s", tomlTypeName(v))
+			}
+			for _, e := range list {
+				s, ok := e.(string)
+				if !ok || checkRelPath(s) != nil {
+					return fail("record.owned must hold slash-separated relative paths, but holds %v", e)
+				}
+				rec.Owned = append(rec.Owned, s)
+			}
+			slices.Sort(rec.Owned)
+			rec.Owned = slices.Compact(rec.Owned)
 		case "files":
 			t, ok := v.(map[string]any)
 			if !ok {
