@@ -150,7 +150,7 @@ func FuzzDecodeClaims(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := decodeClaims(b)
-		want, stdErr := stdDecodeClaims(b)
+		want, stdErr := referenceDecodeClaims(b)
 		switch {
 		case err == nil:
 			if stdErr != nil {
@@ -179,10 +179,10 @@ func FuzzDecodeClaims(f *testing.F) {
 	})
 }
 
-// stdDecodeClaims is the decoder decodeClaims replaced: encoding/json,
+// referenceDecodeClaims is the decoder decodeClaims replaced: encoding/json,
 // numbers normalized the same way, trailing data refused, duplicates
 // resolved last-one-wins.
-func stdDecodeClaims(b []byte) (map[string]any, error) {
+func referenceDecodeClaims(b []byte) (map[string]any, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
 		return nil, errMalformed

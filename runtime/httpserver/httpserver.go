@@ -380,11 +380,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:    slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
 
-	// What start-up left behind (config and schema decoding, rule
-	// compilation) is garbage from here on: give its memory back now
-	// rather than at the scavenger's pace, so that an idle server stays
-	// small.
-	debug.FreeOSMemory()
+	releaseStartupMemory()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go s.runSessionSweeper(s.streams)
@@ -481,3 +477,10 @@ func (s *Server) endpoints() map[string]string {
 	}
 	return e
 }
+
+// releaseStartupMemory gives back to the system, now rather than at the
+// scavenger's pace, the memory that start-up left behind (config and schema
+// decoding, rule compilation, key fetches), so that an idle server stays
+// small. Serve calls it before serving and /ready once it first answers 200,
+// when the checks that reach providers have run too.
+func releaseStartupMemory() { debug.FreeOSMemory() }

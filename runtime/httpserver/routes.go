@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -152,9 +151,8 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// Start-up ends here (keys loaded, providers reached): give back the
-	// memory it left behind, once, as Serve did for what came before it.
-	s.readyOnce.Do(func() { go debug.FreeOSMemory() })
+	// Start-up ends here (keys loaded, providers reached).
+	s.readyOnce.Do(func() { go releaseStartupMemory() })
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 

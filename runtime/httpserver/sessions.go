@@ -302,16 +302,9 @@ func (reg *sessionRegistry) detach(s *session, st *stream) {
 	defer reg.mu.Unlock()
 	delete(s.streams, st)
 	if reg.byID[s.id] == s {
-		// The stream was use: the idle timeout starts when it ends.
+		// The stream was in use: the idle timeout starts when it ends.
 		reg.touch(s, reg.now())
 	}
-}
-
-// count returns the number of live sessions.
-func (reg *sessionRegistry) count() int {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	return len(reg.byID)
 }
 
 // streamsOf returns the streams open on s when it ended.
@@ -329,12 +322,17 @@ func (reg *sessionRegistry) streamsOf(s *session) []*stream {
 // are closed and mcp-go forgets the state of streamable HTTP ones.
 func (s *Server) endSessions(ended []*session) {
 	for _, sess := range ended {
-		for _, st := range s.sessions.streamsOf(sess) {
-			st.cancel()
-		}
+		s.closeStreams(sess)
 		if sess.kind == kindStreamable && s.streamable != nil {
 			s.forgetStreamable(sess.id)
 		}
+	}
+}
+
+// closeStreams ends the streams of a session that has ended.
+func (s *Server) closeStreams(sess *session) {
+	for _, st := range s.sessions.streamsOf(sess) {
+		st.cancel()
 	}
 }
 
@@ -399,10 +397,9 @@ func (m *idManager) Validate(id string) (bool, error) {
 
 // Terminate ends session id (a DELETE from its owner).
 func (m *idManager) Terminate(id string) (bool, error) {
+	// mcp-go forgets its own state of the session after this returns.
 	if sess := m.srv.sessions.end(id); sess != nil {
-		for _, st := range m.srv.sessions.streamsOf(sess) {
-			st.cancel()
-		}
+		m.srv.closeStreams(sess)
 	}
 	return false, nil
 }

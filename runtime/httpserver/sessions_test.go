@@ -356,3 +356,10 @@ func TestStreamCaps(t *testing.T) {
 		t.Fatalf("a stream after one closed: %d, want 200", resp.StatusCode)
 	}
 }
+
+// count returns the number of live sessions.
+func (reg *sessionRegistry) count() int {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	return len(reg.byID)
+}
