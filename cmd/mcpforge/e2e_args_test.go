@@ -31,17 +31,7 @@ func checkArgumentErrors(t *testing.T, bin string, sec *security, a variantAnswe
 func callWithBadArguments(t *testing.T, p *serverProcess, sec *security, transport string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	hc := sec.client(p.base, sec.fullAccess)
-	var tr mcpsdk.Transport
-	if transport == "sse" {
-		tr = &mcpsdk.SSEClientTransport{Endpoint: p.base + "/sse", HTTPClient: hc}
-	} else {
-		tr = &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", HTTPClient: hc, MaxRetries: -1}
-	}
-	sess, err := newSDKClient().Connect(ctx, tr, nil)
-	if err != nil {
-		t.Fatalf("connect over %s: %v", transport, err)
-	}
+	sess := connectSDK(t, ctx, p, sec, transport, "")
 	defer sess.Close()
 	for _, tc := range []struct {
 		name string

@@ -416,17 +416,7 @@ func checkNetwork(t *testing.T, bin string, sec *security, transport, ask, want 
 	p := startServer(t, bin, sec, "--transport", transport)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	hc := sec.client(p.base, sec.fullAccess)
-	var tr mcpsdk.Transport
-	if transport == "sse" {
-		tr = &mcpsdk.SSEClientTransport{Endpoint: p.base + "/sse", HTTPClient: hc}
-	} else {
-		tr = &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", HTTPClient: hc, MaxRetries: -1}
-	}
-	sess, err := newSDKClient().Connect(ctx, tr, &mcpsdk.ClientSessionOptions{ProtocolVersion: ask})
-	if err != nil {
-		t.Fatalf("connect over %s: %v", transport, err)
-	}
+	sess := connectSDK(t, ctx, p, sec, transport, ask)
 	exerciseSession(t, ctx, sess, want)
 	if err := sess.Close(); err != nil {
 		t.Logf("close session: %v", err)
@@ -434,6 +424,29 @@ func checkNetwork(t *testing.T, bin string, sec *security, transport, ask, want 
 	if err := p.stop(t, syscall.SIGTERM); err != nil {
 		t.Errorf("server exit after SIGTERM: %v, want exit 0", err)
 	}
+}
+
+// connectSDK opens a session of the official Go SDK client with full
+// access on p over transport (http or sse), asking for protocol version ask
+// ("" for the SDK's own).
+func connectSDK(t *testing.T, ctx context.Context, p *serverProcess, sec *security, transport, ask string) *mcpsdk.ClientSession {
+	t.Helper()
+	hc := sec.client(p.base, sec.fullAccess)
+	var tr mcpsdk.Transport
+	if transport == "sse" {
+		tr = &mcpsdk.SSEClientTransport{Endpoint: p.base + "/sse", HTTPClient: hc}
+	} else {
+		tr = &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", HTTPClient: hc, MaxRetries: -1}
+	}
+	var opts *mcpsdk.ClientSessionOptions
+	if ask != "" {
+		opts = &mcpsdk.ClientSessionOptions{ProtocolVersion: ask}
+	}
+	sess, err := newSDKClient().Connect(ctx, tr, opts)
+	if err != nil {
+		t.Fatalf("connect over %s: %v", transport, err)
+	}
+	return sess
 }
 
 // checkHostile sends requests a browser on a hostile page could send.
