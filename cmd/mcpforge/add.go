@@ -292,15 +292,22 @@ func printDiff(w io.Writer, root string, set *generator.FileSet) error {
 		case err != nil:
 			return err
 		}
-		d := diff.Diff(oldName, old, "b/"+f.Path, f.Data)
-		// Drop the "diff a b" line: the ---/+++ header is the unified form
-		// that patch and git apply read.
-		if _, rest, ok := strings.Cut(string(d), "\n"); ok && strings.HasPrefix(string(d), "diff ") {
-			d = []byte(rest)
-		}
-		if _, err := w.Write(d); err != nil {
+		if err := writeUnified(w, oldName, old, "b/"+f.Path, f.Data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeUnified writes the unified diff of one file, nothing when old and
+// new are equal.
+func writeUnified(w io.Writer, oldName string, old []byte, newName string, new []byte) error {
+	d := diff.Diff(oldName, old, newName, new)
+	// Drop the "diff a b" line: the ---/+++ header is the unified form
+	// that patch and git apply read.
+	if _, rest, ok := strings.Cut(string(d), "\n"); ok && strings.HasPrefix(string(d), "diff ") {
+		d = []byte(rest)
+	}
+	_, err := w.Write(d)
+	return err
 }

@@ -6,12 +6,16 @@
 //	mcpforge add tool NAME      add a tool to a generated repository
 //	mcpforge add prompt NAME    add a prompt
 //	mcpforge add resource URI   add a resource or resource template
+//	mcpforge update             bring a generated repository to this version
+//	mcpforge diff               show the owner's edits of generated files
 //	mcpforge version            print version, commit and Go version
 //	mcpforge completion SHELL   print a shell completion script
 //
-// Exit status: 0 on success, 1 on failure, 2 on bad usage (unknown flags,
-// invalid answers, a broken answers file, a non-empty target directory, an
-// invalid or existing name to add), 130 when the wizard is interrupted.
+// Exit status: 0 on success, 1 on failure (and when update leaves
+// conflicts), 2 on bad usage (unknown flags, invalid answers, a broken
+// answers file, a non-empty target directory, an invalid or existing name to
+// add, an update of a dirty working tree or to an older version), 130 when
+// the wizard is interrupted.
 //
 // This package is only the command-line shell; everything it generates comes
 // from package generator.
@@ -103,6 +107,6 @@ Start with: mcpforge new weather --yes`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError(fmt.Errorf("%w; see '%s --help'", err, c.CommandPath()))
 	})
-	root.AddCommand(newNewCmd(), newAddCmd(), newVersionCmd())
+	root.AddCommand(newNewCmd(), newAddCmd(), newUpdateCmd(), newDiffCmd(), newVersionCmd())
 	return root
 }
