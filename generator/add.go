@@ -31,6 +31,10 @@ const (
 	ResourcesDir = "internal/resources"
 )
 
+// typedtoolDir holds the runtime package that turns a tool's function of
+// its decoded arguments into a handler; every tool add writes uses it.
+const typedtoolDir = "internal/typedtool"
+
 // mcpImport is the import path of mcp-go's protocol types.
 const mcpImport = "github.com/mark3labs/mcp-go/mcp"
 
@@ -90,6 +94,19 @@ type ToolSpec struct {
 	// read-only, not destructive, idempotent. Otherwise they take the
 	// cautious values the MCP specification assumes for an unannotated tool.
 	ReadOnly bool
+	// Outputs are the properties of the output schema, in order; a tool
+	// with outputs returns a result struct as structured content.
+	Outputs []ToolArg
+
+	// These are for the tools of new, which add leaves empty. title
+	// replaces the name in words as the title annotation; imports are
+	// standard library packages the tool needs beyond those of every tool;
+	// testImports replace those of its test (internal/... names a package
+	// of the repository, anything else the standard library's); auth adds
+	// the repository's auth package.
+	title                string
+	imports, testImports []string
+	auth                 bool
 }
 
 // PromptSpec describes a prompt to add.
@@ -126,12 +143,17 @@ func (s ToolSpec) validate() error {
 	if err := checkField("--description", s.Description, ValidateItemDescription); err != nil {
 		return err
 	}
-	if err := validateArgs(len(s.Args), func(i int) (string, string) { return s.Args[i].Name, s.Args[i].Description }); err != nil {
-		return err
-	}
-	for _, a := range s.Args {
-		if !a.validType() {
-			return &SpecError{What: fmt.Sprintf("argument %q", a.Name), Err: fmt.Errorf("unknown type %q; use one of %s", a.TypeSpec(), strings.Join(KnownArgTypes(), ", "))}
+	for _, f := range []struct {
+		kind string
+		args []ToolArg
+	}{{"argument", s.Args}, {"output", s.Outputs}} {
+		if err := validateArgs(f.kind, len(f.args), func(i int) (string, string) { return f.args[i].Name, f.args[i].Description }); err != nil {
+			return err
+		}
+		for _, a := range f.args {
+			if !a.validType() {
+				return &SpecError{What: fmt.Sprintf("%s %q", f.kind, a.Name), Err: fmt.Errorf("unknown type %q; use one of %s", a.TypeSpec(), strings.Join(KnownArgTypes(), ", "))}
+			}
 		}
 	}
 	for _, sc := range s.Scopes {
@@ -149,23 +171,24 @@ func (s PromptSpec) validate() error {
 	if err := checkField("--description", s.Description, ValidateItemDescription); err != nil {
 		return err
 	}
-	return validateArgs(len(s.Args), func(i int) (string, string) { return s.Args[i].Name, s.Args[i].Description })
+	return validateArgs("argument", len(s.Args), func(i int) (string, string) { return s.Args[i].Name, s.Args[i].Description })
 }
 
-// validateArgs checks the names and descriptions of n arguments, arg(i)
-// giving the i-th, and that no name is given twice.
-func validateArgs(n int, arg func(i int) (name, description string)) error {
+// validateArgs checks the names and descriptions of n arguments (or
+// outputs: kind names which), arg(i) giving the i-th, and that no name is
+// given twice.
+func validateArgs(kind string, n int, arg func(i int) (name, description string)) error {
 	seen := map[string]bool{}
 	for i := range n {
 		name, description := arg(i)
-		if err := checkField(fmt.Sprintf("argument %q", name), name, ValidateArgName); err != nil {
+		if err := checkField(fmt.Sprintf("%s %q", kind, name), name, ValidateArgName); err != nil {
 			return err
 		}
-		if err := checkField(fmt.Sprintf("description of argument %q", name), description, ValidateItemDescription); err != nil {
+		if err := checkField(fmt.Sprintf("description of %s %q", kind, name), description, ValidateItemDescription); err != nil {
 			return err
 		}
 		if seen[name] {
-			return &SpecError{What: fmt.Sprintf("argument %q", name), Err: errors.New("is given twice; give each argument once")}
+			return &SpecError{What: fmt.Sprintf("%s %q", kind, name), Err: fmt.Errorf("is given twice; give each %s once", kind)}
 		}
 		seen[name] = true
 	}
@@ -240,26 +263,29 @@ func AddTool(repo Repo, spec ToolSpec) (*AddResult, error) {
 	if file, ok := pkg.registered["tool"][spec.Name]; ok {
 		return nil, kindErrorf(ErrAlreadyExists, "tool %q is registered already in %s/%s; choose another name (mcpforge never overwrites)", spec.Name, ToolsDir, file)
 	}
+	if _, err := fs.Stat(repo.FS, typedtoolDir); err != nil {
+		return nil, kindErrorf(ErrRestructured, "%s does not exist: a tool mcpforge add writes is a function of its decoded arguments, which that package turns into a handler; copy it from a repository a current mcpforge new generates, or add the tool by hand (nothing was changed)", typedtoolDir)
+	}
 	names := newItemNames(pkg, spec.Name, "tool", func(b string) []string {
-		ids := []string{b, b + "Tool", "Test" + exported(b), "Test" + exported(b) + "Listed"}
+		ids := []string{b, b + "Tool", b + "Args", b + "Result", "Test" + exported(b), "Test" + exported(b) + "Listed"}
 		if len(spec.Scopes) > 0 {
 			ids = append(ids, "Test"+exported(b)+"Scopes")
 		}
 		return ids
 	})
-	code := toolCode{spec: spec, names: names}
-	src, err := code.source()
+	view := newToolView(spec, names.base, repo.Record.Answers.Module)
+	src, err := renderItem("tool.go", view)
 	if err != nil {
 		return nil, err
 	}
-	test, err := code.test()
+	test, err := renderItem("tool_test.go", view)
 	if err != nil {
 		return nil, err
 	}
 	var notes []string
 	if spec.Description == "" {
 		notes = append(notes, fmt.Sprintf("tool %s has no --description, so clients see %q; say what it does in %s/%s.go, since models choose tools by their descriptions",
-			spec.Name, code.description(), ToolsDir, names.file))
+			spec.Name, view.Description, ToolsDir, names.file))
 	}
 	if len(spec.Scopes) > 0 {
 		notes = append(notes, fmt.Sprintf("the server enforces the scope%s %s on tool %s: over HTTP a caller without %s gets 403 insufficient_scope, and tools/list hides the tool from such callers",

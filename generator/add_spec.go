@@ -224,6 +224,11 @@ type ToolArg struct {
 	Required bool
 	// Description tells the model what to pass; may be empty.
 	Description string
+
+	// schemaOptions are further mcp-go property options of a tool of new,
+	// Go source separated by commas, e.g. "mcp.MinLength(1), mcp.MaxLength(200)";
+	// add gives none. A string keeps ToolArg comparable.
+	schemaOptions string
 }
 
 // TypeSpec returns the type as --arg writes it: string, or string[] for an

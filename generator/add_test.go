@@ -340,7 +340,8 @@ func TestAddTool(t *testing.T) {
 	}
 	src, _ := res.Files.Get(want[0])
 	for _, s := range []string{
-		`func init() { register(getForecastTool(), getForecast) }`,
+		`func init() { register(getForecastTool(), typedtool.Text(getForecast)) }`,
+		`"example.com/weather/internal/typedtool"`,
 		`mcp.NewTool("get-forecast",`,
 		`mcp.WithDescription("Weather \"forecast\" for a city"),`,
 		`mcp.WithTitleAnnotation("Get forecast"),`,
@@ -349,50 +350,46 @@ func TestAddTool(t *testing.T) {
 		"mcp.WithString(\"city\",\n\t\t\tmcp.Required(),\n\t\t\tmcp.Description(\"The city\"),\n\t\t),",
 		`mcp.WithInteger("days"),`,
 		"mcp.WithArray(\"tags\",\n\t\t\tmcp.WithStringItems(),\n\t\t),",
-		`city, err := req.RequireString("city")`,
-		`days := req.GetInt("days", 0)`,
-		`typeArg, ok := req.GetArguments()["type"].(map[string]any)`,
-		`tags := req.GetStringSlice("tags", nil)`,
 		// Every array carries the type of its items in the schema.
 		"mcp.WithArray(\"scores\",\n\t\t\tmcp.WithNumberItems(),\n\t\t\tmcp.Required(),\n\t\t),",
 		"mcp.WithArray(\"ids\",\n\t\t\tmcp.WithIntegerItems(),\n\t\t),",
 		"mcp.WithArray(\"flags\",\n\t\t\tmcp.WithBooleanItems(),\n\t\t),",
 		"mcp.WithArray(\"rows\",\n\t\t\tmcp.Items(map[string]any{\"type\": \"object\"}),\n\t\t\tmcp.Required(),\n\t\t),",
-		`scores, err := req.RequireFloatSlice("scores")`,
-		`ids := req.GetIntSlice("ids", nil)`,
-		`flags := req.GetBoolSlice("flags", nil)`,
-		"var rows []map[string]any\n\tif v, ok := req.GetArguments()[\"rows\"].([]any); ok {",
-		`return mcp.NewToolResultError(fmt.Sprintf("item %d of argument %q is not an object", i, "rows")), nil`,
-		"\t} else {\n\t\treturn mcp.NewToolResultError(\"required argument \\\"rows\\\" is missing or not an array\"), nil\n\t}",
-		`fmt.Sprintf("get-forecast called with city=%v, days=%v, type=%v, tags=%v, scores=%v, ids=%v, flags=%v, rows=%v, extra=%v", city, days, typeArg, tags, scores, ids, flags, rows, extra)`,
+		// The arguments struct: required scalars as values, optional ones as
+		// pointers, arrays with their item type, objects as JSON, never maps.
+		"\t// The city\n\tCity   string            `json:\"city\"`",
+		"Days   *int              `json:\"days,omitempty\"`",
+		"Type   json.RawMessage   `json:\"type\"`",
+		"Tags   []string          `json:\"tags,omitempty\"`",
+		"Scores []float64         `json:\"scores\"`",
+		"Rows   []json.RawMessage `json:\"rows\"`",
+		"func getForecast(ctx context.Context, args getForecastArgs) (string, error) {",
+		`return "get-forecast called with " + string(data), nil`,
 	} {
 		if !strings.Contains(string(src.Data), s) {
 			t.Errorf("tool file lacks %q:\n%s", s, src.Data)
 		}
 	}
+	for _, s := range []string{".(map[string]any)", "]map[string]any", "GetArguments", "RequireString", "OutputSchema", "typedtool.Output"} {
+		if strings.Contains(string(src.Data), s) {
+			t.Errorf("tool file has %q:\n%s", s, src.Data)
+		}
+	}
 	parses(t, src.Path, src.Data)
 	test, _ := res.Files.Get(want[1])
 	parses(t, test.Path, test.Data)
-	for _, s := range []string{"func TestGetForecast(t *testing.T)", "func TestGetForecastListed(t *testing.T)", `"city,type,scores,rows"`, `t.Run("missing arguments"`,
+	for _, s := range []string{"func TestGetForecast(t *testing.T)", "func TestGetForecastListed(t *testing.T)",
+		"res, err := getForecast(context.Background(), getForecastArgs{",
+		"Days:   new(3),", `Scores: []float64{1.5},`, "Type:   json.RawMessage(`{\"key\": \"value\"}`),",
+		`[]string{"city", "type", "scores", "rows"})`,
+		`wantToolError(t, call(t, "get-forecast", map[string]any{}), "missing required argument \"city\"")`,
 		`"scores": []any{1.5, 2.5},`, `"ids":    []any{1.0, 2.0},`, `"flags":  []any{true, false},`, `"rows":   []any{map[string]any{"key": "value"}},`} {
 		if !strings.Contains(string(test.Data), s) {
 			t.Errorf("test file lacks %q:\n%s", s, test.Data)
 		}
 	}
-	if strings.Contains(string(test.Data), "Scopes") || len(res.Notes) != 0 {
-		t.Errorf("a described tool without scopes got a scope test or notes %q:\n%s", res.Notes, test.Data)
-	}
-	// One array of objects among the arguments: the locals of its loop
-	// are kept clear of argument names.
-	loopRes, err := AddTool(repo, ToolSpec{Name: "loop", Args: []ToolArg{{Name: "item", Type: ArgString}, {Name: "i", Type: ArgInteger}, {Name: "list", Type: ArgArray, Items: ArgObject}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	loop, _ := loopRes.Files.Get("internal/tools/loop.go")
-	for _, s := range []string{`itemArg := req.GetString("item", "")`, `iArg := req.GetInt("i", 0)`, "for i, item := range v {", "if list[i], ok = item.(map[string]any); !ok {"} {
-		if !strings.Contains(string(loop.Data), s) {
-			t.Errorf("tool file lacks %q:\n%s", s, loop.Data)
-		}
+	if strings.Contains(string(test.Data), "Scopes") || strings.Contains(string(test.Data), "checkStructured") || len(res.Notes) != 0 {
+		t.Errorf("a described tool without scopes or outputs got a scope test, an output check or notes %q:\n%s", res.Notes, test.Data)
 	}
 
 	// The record lists the new files with their hashes and is still a valid
@@ -430,19 +427,19 @@ func TestAddToolNameClashes(t *testing.T) {
 		name, file, init string
 	}{
 		// hello_world.go exists and helloWorld is declared.
-		{"hello-world", "hello_world_tool", "register(helloWorld2Tool(), helloWorld2)"},
+		{"hello-world", "hello_world_tool", "register(helloWorld2Tool(), typedtool.Text(helloWorld2))"},
 		// register is the registry's function; init, string and type are
 		// taken by the language.
-		{"register", "register", "register(register2Tool(), register2)"},
-		{"init", "init", "register(init2Tool(), init2)"},
-		{"string", "string", "register(string2Tool(), string2)"},
-		{"type", "type", "register(type2Tool(), type2)"},
+		{"register", "register", "register(register2Tool(), typedtool.Text(register2))"},
+		{"init", "init", "register(init2Tool(), typedtool.Text(init2))"},
+		{"string", "string", "register(string2Tool(), typedtool.Text(string2))"},
+		{"type", "type", "register(type2Tool(), typedtool.Text(type2))"},
 		// tools.go is the registry's file.
-		{"tools", "tools_tool", "register(toolsTool(), tools)"},
+		{"tools", "tools_tool", "register(toolsTool(), typedtool.Text(tools))"},
 		// Suffixes the go tool would read as a test or a build constraint.
-		{"load_test", "load_test_tool", "register(loadTestTool(), loadTest)"},
-		{"run.linux", "run_linux_tool", "register(runLinuxTool(), runLinux)"},
-		{"3d", "3d", "register(tool3dTool(), tool3d)"},
+		{"load_test", "load_test_tool", "register(loadTestTool(), typedtool.Text(loadTest))"},
+		{"run.linux", "run_linux_tool", "register(runLinuxTool(), typedtool.Text(runLinux))"},
+		{"3d", "3d", "register(tool3dTool(), typedtool.Text(tool3d))"},
 	}
 	for _, c := range cases {
 		res, err := AddTool(repo, ToolSpec{Name: c.name})
@@ -461,8 +458,8 @@ func TestAddToolNameClashes(t *testing.T) {
 		parses(t, src.Path, src.Data)
 	}
 
-	// Argument names that are Go keywords or the handler's own names get
-	// other local names.
+	// Argument names become exported fields, each its own even where two
+	// names give the same one.
 	res, err := AddTool(repo, ToolSpec{Name: "x", Args: []ToolArg{
 		{Name: "func", Type: ArgString, Required: true}, {Name: "ctx", Type: ArgBoolean}, {Name: "a-b", Type: ArgNumber}, {Name: "a_b", Type: ArgNumber}, {Name: "x", Type: ArgString},
 	}})
@@ -470,7 +467,7 @@ func TestAddToolNameClashes(t *testing.T) {
 		t.Fatal(err)
 	}
 	src, _ := res.Files.Get("internal/tools/x.go")
-	for _, s := range []string{`funcArg, err := req.RequireString("func")`, `ctxArg := req.GetBool("ctx", false)`, `aB := req.GetFloat("a-b", 0)`, `aBArg := req.GetFloat("a_b", 0)`, `xArg := req.GetString("x", "")`} {
+	for _, s := range []string{"Func string   `json:\"func\"`", "Ctx  *bool    `json:\"ctx,omitempty\"`", "AB   *float64 `json:\"a-b,omitempty\"`", "AB2  *float64 `json:\"a_b,omitempty\"`", "X    *string  `json:\"x,omitempty\"`"} {
 		if !strings.Contains(string(src.Data), s) {
 			t.Errorf("tool file lacks %q:\n%s", s, src.Data)
 		}
@@ -559,10 +556,10 @@ func TestAddToolScopes(t *testing.T) {
 	}
 	src, _ := res.Files.Get("internal/tools/admin.go")
 	for _, s := range []string{
-		`func init() { register(adminTool(), admin, "weather:admin", "weather:write") }`,
+		`func init() { register(adminTool(), typedtool.Text(admin), "weather:admin", "weather:write") }`,
 		"A caller needs the OAuth scopes weather:admin weather:write to use the admin tool.",
 		"over HTTP a caller without them gets 403 insufficient_scope and does not see the tool in tools/list.",
-		`id, err := req.RequireString("id")`,
+		"Id string `json:\"id\"`",
 	} {
 		// Comments are compared unwrapped.
 		if !strings.Contains(strings.ReplaceAll(string(src.Data), "\n// ", " "), s) {
@@ -597,7 +594,7 @@ func TestAddToolScopes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if src, _ := res.Files.Get("internal/tools/open.go"); !strings.Contains(string(src.Data), "func init() { register(openTool(), open) }") || len(res.Notes) != 0 {
+	if src, _ := res.Files.Get("internal/tools/open.go"); !strings.Contains(string(src.Data), "func init() { register(openTool(), typedtool.Text(open)) }") || len(res.Notes) != 0 {
 		t.Errorf("notes %q, file:\n%s", res.Notes, src.Data)
 	}
 

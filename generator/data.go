@@ -175,7 +175,51 @@ func templateFuncs() template.FuncMap {
 		"lower": strings.ToLower,
 		"quote": quote,
 		"toml":  tomlValue,
+		// For the Go source of tools, prompts and resources.
+		"goquote":  strconv.Quote,
+		"comment":  comment,
+		"exported": exported,
+		"plural":   plural,
+		"them":     them,
+		"pick":     pick,
 	}
+}
+
+// comment returns text as a // comment wrapped at about 76 columns, each
+// line starting with indent, without a final newline.
+func comment(indent, text string) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > 76 {
+			lines = append(lines, indent+"// "+line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		lines = append(lines, indent+"// "+line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// pick returns a when cond is true (or a non-empty string), else b:
+// {{pick .ResultType ", its result" ""}}.
+func pick(cond any, a, b string) string {
+	switch c := cond.(type) {
+	case bool:
+		if c {
+			return a
+		}
+	case string:
+		if c != "" {
+			return a
+		}
+	}
+	return b
 }
 
 // has reports whether list contains item: {{if has "sse" .Transports}}.

@@ -68,6 +68,8 @@ var runtimePackages = []runtimePackage{
 	{"oauth", func(d Data) bool { return d.OAuth }},
 	// Every server checks tool arguments itself (main.go installs it).
 	{"toolargs", func(Data) bool { return true }},
+	// Tools are functions of their decoded arguments (internal/tools).
+	{"typedtool", func(Data) bool { return true }},
 	// Every server refuses a prompts/get missing a required argument with
 	// -32602 before mcp-go runs it (main.go installs it on each transport).
 	{"promptargs", func(Data) bool { return true }},

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"golang.org/x/tools/go/ast/astutil"
@@ -145,16 +146,56 @@ func renderTemplates(set *FileSet, tmplFS fs.FS, d Data) error {
 	})
 }
 
-// execTemplate runs one template. A template that renders to nothing but
-// white space is an error: files are left out through the table in files.go,
-// never by rendering them empty, so an empty file is always a mistake.
-func execTemplate(name string, src []byte, d Data) ([]byte, error) {
-	t, err := template.New(name).Option("missingkey=error").Funcs(templateFuncs()).Parse(string(src))
+// itemTemplates parses the templates of package templates' items/ (the
+// files of one tool, prompt or resource), each named by its file name
+// without ".tmpl", once; execTemplate gives every template a copy.
+var itemTemplates = sync.OnceValues(func() (*template.Template, error) {
+	return parseItems(templates.Items())
+})
+
+func parseItems(fsys fs.FS) (*template.Template, error) {
+	set := template.New("").Option("missingkey=error").Funcs(templateFuncs())
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		src, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, err
+		}
+		if _, err := set.New(strings.TrimSuffix(e.Name(), ".tmpl")).Parse(string(src)); err != nil {
+			return nil, fmt.Errorf("parse template items/%s: %w", e.Name(), err)
+		}
+	}
+	return set, nil
+}
+
+// renderItem renders the item template name (tool.go, tool_test.go, ...)
+// for view through execTemplate, as new renders its templates.
+func renderItem(name string, view any) ([]byte, error) {
+	return execTemplate(name+".tmpl", []byte(`{{template "`+name+`" .}}`), view)
+}
+
+// execTemplate runs one template, with the item templates available to it
+// by name. A template that renders to nothing but white space is an error:
+// files are left out through the table in files.go, never by rendering them
+// empty, so an empty file is always a mistake.
+func execTemplate(name string, src []byte, data any) ([]byte, error) {
+	items, err := itemTemplates()
+	if err != nil {
+		return nil, err
+	}
+	set, err := items.Clone()
+	if err != nil {
+		return nil, err
+	}
+	t, err := set.New(name).Parse(string(src))
 	if err != nil {
 		return nil, fmt.Errorf("parse template: %w", err)
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, d); err != nil {
+	if err := t.Execute(&b, data); err != nil {
 		return nil, fmt.Errorf("execute template: %w", err)
 	}
 	if len(bytes.TrimSpace(b.Bytes())) == 0 {

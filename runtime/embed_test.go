@@ -25,6 +25,7 @@ func TestFSHoldsEachPackageWithItsTests(t *testing.T) {
 		"config/config.go", "config/load.go", "config/config_test.go",
 		"httpserver/httpserver.go", "httpserver/httpserver_test.go",
 		"toolargs/toolargs.go", "toolargs/toolargs_test.go",
+		"typedtool/typedtool.go", "typedtool/typedtool_test.go",
 		"heapfloor/heapfloor.go", "heapfloor/heapfloor_test.go",
 		"envelope/envelope.go", "envelope/envelope_test.go",
 	} {
