@@ -72,11 +72,35 @@ const (
 	DefaultProxyHeader = "x-jwt-payload"
 )
 
+// The options of the choice answers, in canonical order, with the words the
+// wizard shows for them.
 var (
-	knownTransports = []string{TransportStdio, TransportHTTP, TransportSSE}
-	knownAuth       = []string{AuthNone, AuthJWTLocal, AuthJWTExternal}
-	knownDeploy     = []string{DeployDocker, DeployHelm, DeployCI, DeployRelease}
-	knownLicenses   = []string{LicenseApache, LicenseMIT, LicenseNone}
+	transportOptions = []Choice{
+		{TransportStdio, "stdio: local clients such as Claude Desktop and IDEs"},
+		{TransportHTTP, "http: streamable HTTP at /mcp"},
+		{TransportSSE, "sse: legacy HTTP+SSE at /sse and /message"},
+	}
+	authOptions = []Choice{
+		{AuthNone, "none: no authorization"},
+		{AuthJWTLocal, "jwt-local: validate JWTs against the issuer's JWKS"},
+		{AuthJWTExternal, "jwt-external: trust claims a proxy (Istio, Envoy) forwards"},
+	}
+	deployOptions = []Choice{
+		{DeployDocker, "docker: Dockerfile and .dockerignore"},
+		{DeployHelm, "helm: Helm chart"},
+		{DeployCI, "ci: GitHub Actions workflow"},
+		{DeployRelease, "release: goreleaser configuration"},
+	}
+	licenseOptions = []Choice{
+		{LicenseApache, "apache-2.0: Apache License 2.0, with a patent grant"},
+		{LicenseMIT, "mit: MIT License, short and permissive"},
+		{LicenseNone, "none: no LICENSE file; choose one later"},
+	}
+
+	knownTransports = optionValues(transportOptions)
+	knownAuth       = optionValues(authOptions)
+	knownDeploy     = optionValues(deployOptions)
+	knownLicenses   = optionValues(licenseOptions)
 
 	defaultTransports     = []string{TransportStdio, TransportHTTP}
 	defaultTrustedProxies = []string{"127.0.0.1/32", "::1/128"}
@@ -96,7 +120,8 @@ func KnownLicenses() []string { return slices.Clone(knownLicenses) }
 
 // Answers are the options of one generated repository. Every input path (flags,
 // answers file, wizard) fills the same type, and [Answers.Validate] checks it
-// with the same validators.
+// with the same validators. Each exported field is one entry of fieldDefs,
+// which says everything else about it.
 //
 // A field counts as given when it holds a non-zero value or was marked with
 // [Answers.MarkGiven]; marking matters only where an explicit empty value
@@ -135,137 +160,232 @@ type Answers struct {
 	License string `toml:"license"`
 
 	// given marks fields given explicitly, one bit per entry of fieldDefs.
-	given uint32
+	given uint64
 }
 
-// Field describes one answer for the user interfaces: its answers-file key,
-// the flag of `mcpforge new` that sets it, and a short help text.
-type Field struct {
-	// Key is the answers-file key, e.g. "transports".
-	Key string
-	// Flag is the flag name without dashes, e.g. "transport"; empty for the
-	// name, which is the NAME argument.
-	Flag string
-	// Help says what the answer is, with an example.
-	Help string
-}
+// The wizard's pages of more than one question.
+const (
+	groupServer   = "New MCP server"
+	groupJWT      = "JWT validation"
+	groupExternal = "Trusted proxy"
+)
 
-// fieldDef is a Field plus how to read, copy and decode it, so that the
-// per-key logic lives in one table instead of one switch per operation.
-type fieldDef struct {
-	Field
-	isZero func(a *Answers) bool
-	copy   func(dst, src *Answers)
-	decode func(a *Answers, v any) error
-	// text checks the answer's text with CheckText (checkTextList for a
-	// list); nil for an answer that holds no text (oauth).
-	text func(a *Answers) error
-}
-
+// fieldDefs is the table of answers: one entry per answer, in the order the
+// wizard asks them and the record file lists them. Flags, answers files, the
+// wizard and its summary, the equivalent command line, defaults, validation
+// and the record all derive from it (see fieldDef), so a new answer is a new
+// field of Answers, a new entry here, and its templates and runtime.
 var fieldDefs = []fieldDef{
 	{
-		Field:  Field{KeyName, "", "server name, the first argument, e.g. weather"},
-		isZero: func(a *Answers) bool { return a.Name == "" },
-		copy:   func(d, s *Answers) { d.Name = s.Name },
-		decode: func(a *Answers, v any) error { return decodeString(&a.Name, v) },
-		text:   func(a *Answers) error { return CheckText(a.Name) },
-	},
-	{
-		Field:  Field{KeyModule, "module", "module path, e.g. example.com/demo"},
-		isZero: func(a *Answers) bool { return a.Module == "" },
-		copy:   func(d, s *Answers) { d.Module = s.Module },
-		decode: func(a *Answers, v any) error { return decodeString(&a.Module, v) },
-		text:   func(a *Answers) error { return CheckText(a.Module) },
-	},
-	{
-		Field:  Field{KeyDescription, "description", "one-line description of the server"},
-		isZero: func(a *Answers) bool { return a.Description == "" },
-		copy:   func(d, s *Answers) { d.Description = s.Description },
-		decode: func(a *Answers, v any) error { return decodeString(&a.Description, v) },
-		text:   func(a *Answers) error { return CheckText(a.Description) },
-	},
-	{
-		Field:  Field{KeyTransports, "transport", "transports, any of stdio,http,sse"},
-		isZero: func(a *Answers) bool { return a.Transports == nil },
-		copy:   func(d, s *Answers) { d.Transports = slices.Clone(s.Transports) },
-		decode: func(a *Answers, v any) error { return decodeStrings(&a.Transports, v) },
-		text:   func(a *Answers) error { return checkTextList(a.Transports) },
-	},
-	{
-		Field:  Field{KeyAuth, "auth", "authorization: none, jwt-local or jwt-external"},
-		isZero: func(a *Answers) bool { return a.Auth == "" },
-		copy:   func(d, s *Answers) { d.Auth = s.Auth },
-		decode: func(a *Answers, v any) error { return decodeString(&a.Auth, v) },
-		text:   func(a *Answers) error { return CheckText(a.Auth) },
-	},
-	{
-		Field:  Field{KeyIssuer, "issuer", "token issuer URL, e.g. " + PlaceholderIssuer},
-		isZero: func(a *Answers) bool { return a.Issuer == "" },
-		copy:   func(d, s *Answers) { d.Issuer = s.Issuer },
-		decode: func(a *Answers, v any) error { return decodeString(&a.Issuer, v) },
-		text:   func(a *Answers) error { return CheckText(a.Issuer) },
-	},
-	{
-		Field:  Field{KeyAudience, "audience", "token audience; empty means the server's public URL of /mcp"},
-		isZero: func(a *Answers) bool { return a.Audience == "" },
-		copy:   func(d, s *Answers) { d.Audience = s.Audience },
-		decode: func(a *Answers, v any) error { return decodeString(&a.Audience, v) },
-		text:   func(a *Answers) error { return CheckText(a.Audience) },
-	},
-	{
-		Field:  Field{KeyJWKSURI, "jwks-uri", "JWKS URL of the issuer's signing keys"},
-		isZero: func(a *Answers) bool { return a.JWKSURI == "" },
-		copy:   func(d, s *Answers) { d.JWKSURI = s.JWKSURI },
-		decode: func(a *Answers, v any) error { return decodeString(&a.JWKSURI, v) },
-		text:   func(a *Answers) error { return CheckText(a.JWKSURI) },
-	},
-	{
-		Field:  Field{KeyProxyHeader, "proxy-header", "header carrying the proxy's claims, e.g. " + DefaultProxyHeader},
-		isZero: func(a *Answers) bool { return a.ProxyHeader == "" },
-		copy:   func(d, s *Answers) { d.ProxyHeader = s.ProxyHeader },
-		decode: func(a *Answers, v any) error { return decodeString(&a.ProxyHeader, v) },
-		text:   func(a *Answers) error { return CheckText(a.ProxyHeader) },
-	},
-	{
-		Field:  Field{KeyTrustedProxies, "trusted-proxy", "CIDRs of the trusted proxies, e.g. 10.0.0.0/8"},
-		isZero: func(a *Answers) bool { return a.TrustedProxies == nil },
-		copy:   func(d, s *Answers) { d.TrustedProxies = slices.Clone(s.TrustedProxies) },
-		decode: func(a *Answers, v any) error { return decodeStrings(&a.TrustedProxies, v) },
-		text:   func(a *Answers) error { return checkTextList(a.TrustedProxies) },
-	},
-	{
-		Field:  Field{KeyOAuth, "oauth", "serve OAuth discovery and /login (jwt-local only); --no-oauth turns it off"},
-		isZero: func(a *Answers) bool { return a.OAuth == nil },
-		copy: func(d, s *Answers) {
-			d.OAuth = nil
-			if s.OAuth != nil {
-				v := *s.OAuth
-				d.OAuth = &v
-			}
+		Field: Field{
+			Key: KeyName, Kind: KindText, Example: "weather",
+			Help:  "server name, the first argument, e.g. weather",
+			Title: "Server name", Group: groupServer,
 		},
-		decode: func(a *Answers, v any) error {
-			b, ok := v.(bool)
-			if !ok {
-				return fmt.Errorf("must be true or false, not %s", tomlTypeName(v))
+		value:     func(a *Answers) any { return &a.Name },
+		canon:     strings.TrimSpace,
+		checkText: ValidateName,
+		prompt:    says("lower-case letters, digits and dashes, e.g. weather"),
+	},
+	{
+		Field: Field{
+			Key: KeyModule, Kind: KindText, Example: "github.com/acme/weather",
+			Flag: "module", Usage: "Go module `path` (default example.com/NAME)",
+			Help:  "module path, e.g. example.com/demo",
+			Title: "Go module path", Group: groupServer,
+		},
+		value: func(a *Answers) any { return &a.Module },
+		def: func(a Answers) any {
+			if a.Name == "" {
+				return ""
 			}
-			a.OAuth = &b
+			return "example.com/" + a.Name
+		},
+		checkText: ValidateModule,
+		prompt:    func(a Answers) string { return "empty for example.com/" + nameOr(a, "NAME") },
+	},
+	{
+		Field: Field{
+			Key: KeyDescription, Kind: KindText, Example: "Forecasts for the next days",
+			Flag: "description", Usage: "one-line `text` describing the server",
+			Help:  "one-line description of the server",
+			Title: "Description", Group: groupServer,
+		},
+		value:     func(a *Answers) any { return &a.Description },
+		def:       func(a Answers) any { return defaultDescription(a.Name) },
+		checkText: ValidateDescription,
+		prompt:    func(a Answers) string { return "one line; empty for \"The " + nameOr(a, "NAME") + " MCP server\"" },
+	},
+	{
+		Field: Field{
+			Key: KeyTransports, Kind: KindMulti, Options: transportOptions,
+			Flag: "transport", Usage: "transports to serve, a `list` of stdio, http, sse (default stdio,http)",
+			Help:  "transports, any of stdio,http,sse",
+			Title: "Transports",
+		},
+		value:     func(a *Answers) any { return &a.Transports },
+		def:       func(Answers) any { return slices.Clone(defaultTransports) },
+		checkList: ValidateTransports,
+	},
+	{
+		Field: Field{
+			Key: KeyAuth, Kind: KindChoice, Options: authOptions,
+			Flag: "auth", Usage: "authorization `strategy`: none, jwt-local or jwt-external (default none)",
+			Help:  "authorization: none, jwt-local or jwt-external",
+			Title: "Authorization",
+		},
+		value:     func(a *Answers) any { return &a.Auth },
+		def:       func(Answers) any { return AuthNone },
+		checkText: ValidateAuth,
+		cross: func(a Answers) error {
+			if a.Auth != AuthNone && stdioOnly(a) {
+				return fmt.Errorf("%s authenticates HTTP requests, but the transports are only stdio; add --transport http or choose auth none", a.Auth)
+			}
 			return nil
 		},
 	},
 	{
-		Field:  Field{KeyDeploy, "deploy", "deployment artifacts, any of docker,helm,ci,release (or none)"},
-		isZero: func(a *Answers) bool { return a.Deploy == nil },
-		copy:   func(d, s *Answers) { d.Deploy = slices.Clone(s.Deploy) },
-		decode: func(a *Answers, v any) error { return decodeStrings(&a.Deploy, v) },
-		text:   func(a *Answers) error { return checkTextList(a.Deploy) },
+		Field: Field{
+			Key: KeyIssuer, Kind: KindText, Example: "https://id.example.com/realms/main",
+			Flag: "issuer", Usage: "token issuer `URL` (jwt-local; default a placeholder to replace)",
+			Help:  "token issuer URL, e.g. " + PlaceholderIssuer,
+			Title: "Token issuer", Group: groupJWT,
+		},
+		value:     func(a *Answers) any { return &a.Issuer },
+		only:      &requirement{KeyAuth, AuthJWTLocal},
+		def:       func(Answers) any { return PlaceholderIssuer },
+		checkText: ValidateIssuer,
+		prompt:    says("iss of the tokens; empty for the placeholder " + PlaceholderIssuer),
 	},
 	{
-		Field:  Field{KeyLicense, "license", "license of the new repository: apache-2.0, mit or none"},
-		isZero: func(a *Answers) bool { return a.License == "" },
-		copy:   func(d, s *Answers) { d.License = s.License },
-		decode: func(a *Answers, v any) error { return decodeString(&a.License, v) },
-		text:   func(a *Answers) error { return CheckText(a.License) },
+		Field: Field{
+			Key: KeyAudience, Kind: KindText, Example: "api://weather",
+			Flag: "audience", Usage: "token `audience` (jwt-local; default the server's public URL of /mcp)",
+			Help:  "token audience; empty means the server's public URL of /mcp",
+			Title: "Token audience", Group: groupJWT,
+		},
+		value:     func(a *Answers) any { return &a.Audience },
+		only:      &requirement{KeyAuth, AuthJWTLocal},
+		checkText: ValidateAudience,
+		prompt:    says("aud the tokens must carry; empty for the server's public URL of /mcp"),
+		shown:     map[string]string{"": "(the server's public URL of /mcp)"},
 	},
+	{
+		Field: Field{
+			Key: KeyJWKSURI, Kind: KindText, Example: "https://id.example.com/realms/main/certs",
+			Flag: "jwks-uri", Usage: "`URL` of the issuer's JWKS (jwt-local; default a placeholder to replace)",
+			Help:  "JWKS URL of the issuer's signing keys",
+			Title: "JWKS URI", Group: groupJWT,
+		},
+		value:     func(a *Answers) any { return &a.JWKSURI },
+		only:      &requirement{KeyAuth, AuthJWTLocal},
+		def:       func(Answers) any { return PlaceholderJWKSURI },
+		checkText: ValidateURL,
+		prompt:    says("where the issuer publishes its signing keys; empty for a placeholder"),
+	},
+	{
+		Field: Field{
+			Key: KeyProxyHeader, Kind: KindText, Example: "x-forwarded-claims",
+			Flag: "proxy-header", Usage: "`header` carrying the proxy's claims (jwt-external; default " + DefaultProxyHeader + ")",
+			Help:  "header carrying the proxy's claims, e.g. " + DefaultProxyHeader,
+			Title: "Claims header", Group: groupExternal,
+		},
+		value: func(a *Answers) any { return &a.ProxyHeader },
+		only:  &requirement{KeyAuth, AuthJWTExternal},
+		def:   func(Answers) any { return DefaultProxyHeader },
+		// Header names are case-insensitive; the record keeps one spelling.
+		canon:     func(s string) string { return strings.ToLower(strings.TrimSpace(s)) },
+		checkText: ValidateHeaderName,
+		prompt:    says("the header the proxy forwards the claims in; empty for " + DefaultProxyHeader),
+	},
+	{
+		Field: Field{
+			Key: KeyTrustedProxies, Kind: KindList, Example: "10.0.0.0/8, fd00::/8",
+			Flag: "trusted-proxy", Usage: "`CIDR`s of trusted proxies, repeatable (jwt-external; default 127.0.0.1/32,::1/128)",
+			Help:  "CIDRs of the trusted proxies, e.g. 10.0.0.0/8",
+			Title: "Trusted proxies", Group: groupExternal,
+		},
+		value:     func(a *Answers) any { return &a.TrustedProxies },
+		only:      &requirement{KeyAuth, AuthJWTExternal},
+		def:       func(Answers) any { return slices.Clone(defaultTrustedProxies) },
+		canonList: CanonicalCIDRs,
+		checkList: ValidateCIDRs,
+		prompt:    says("CIDRs, comma-separated; only their forwarded claims are believed"),
+	},
+	{
+		Field: Field{
+			Key: KeyOAuth, Kind: KindBool,
+			Flag: "oauth", Usage: "serve OAuth discovery and /login (jwt-local; on by default there)",
+			NoFlag: "no-oauth", NoUsage: "do not serve OAuth discovery and /login",
+			Help:  "serve OAuth discovery and /login (jwt-local only); --no-oauth turns it off",
+			Title: "Serve OAuth discovery and /login?", Group: groupJWT,
+		},
+		value:  func(a *Answers) any { return &a.OAuth },
+		only:   &requirement{KeyAuth, AuthJWTLocal},
+		def:    func(Answers) any { return true },
+		prompt: says("lets MCP clients find the authorization server"),
+	},
+	{
+		Field: Field{
+			Key: KeyDeploy, Kind: KindMulti, Options: deployOptions, None: "none",
+			Flag: "deploy", Usage: "deployment artifacts, a `list` of docker, helm, ci, release, or none (default all)",
+			Help:  "deployment artifacts, any of docker,helm,ci,release (or none)",
+			Title: "Deployment artifacts",
+		},
+		value: func(a *Answers) any { return &a.Deploy },
+		def: func(a Answers) any {
+			d := slices.Clone(knownDeploy)
+			if !hasNetworkTransport(a.Transports) {
+				// A chart deploys an HTTP service; a stdio-only server has none.
+				d = slices.DeleteFunc(d, func(d string) bool { return d == DeployHelm })
+			}
+			return d
+		},
+		checkList: ValidateDeploy,
+		cross: func(a Answers) error {
+			if slices.Contains(a.Deploy, DeployHelm) && stdioOnly(a) {
+				return fmt.Errorf("helm deploys an HTTP service, but the transports are only stdio; add --transport http or leave helm out")
+			}
+			return nil
+		},
+		prompt: says("none is fine"),
+	},
+	{
+		Field: Field{
+			Key: KeyLicense, Kind: KindChoice, Options: licenseOptions,
+			Flag: "license", Usage: "license `name`: apache-2.0, mit or none (default " + DefaultLicense + ": no LICENSE file)",
+			Help:  "license of the new repository: apache-2.0, mit or none",
+			Title: "License",
+		},
+		value:     func(a *Answers) any { return &a.License },
+		def:       func(Answers) any { return DefaultLicense },
+		checkText: ValidateLicense,
+		prompt:    says("the LICENSE file of the new repository"),
+		shown:     map[string]string{LicenseNone: "none (no LICENSE file)"},
+	},
+}
+
+// says is a wizard help text that depends on no other answer.
+func says(s string) func(Answers) string { return func(Answers) string { return s } }
+
+// nameOr returns the trimmed name, or placeholder while there is none.
+func nameOr(a Answers, placeholder string) string {
+	if n := strings.TrimSpace(a.Name); n != "" {
+		return n
+	}
+	return placeholder
+}
+
+func defaultDescription(name string) string {
+	if name == "" {
+		return "An MCP server"
+	}
+	return "The " + name + " MCP server"
+}
+
+// stdioOnly reports whether the transports, given, are only stdio.
+func stdioOnly(a Answers) bool {
+	return len(a.Transports) > 0 && !hasNetworkTransport(a.Transports)
 }
 
 // Fields returns every answer in the order the wizard asks them and the
@@ -291,21 +411,15 @@ func fieldIndex(key string) int {
 }
 
 // Set gives the answer key a value the way a flag or a form does — a
-// string, a []string for a list answer, a bool for oauth — and marks it
-// given. Text that could disguise code (see [CheckText]) is refused here,
-// where its positions are still those of the value as given, and the answer
-// is left unchanged; any other value is stored as is, for Validate to judge.
+// string, a []string for a list answer, a bool for a yes/no answer — and
+// marks it given. Text that could disguise code (see [CheckText]) is
+// refused here, where its positions are still those of the value as given,
+// and the answer is left unchanged; any other value is stored as is, for
+// Validate to judge.
 func (a *Answers) Set(key string, value any) error {
 	i := fieldIndex(key)
 	if i < 0 {
 		return fmt.Errorf("unknown answer %q", key)
-	}
-	if list, ok := value.([]string); ok {
-		items := make([]any, len(list))
-		for j, s := range list {
-			items[j] = s
-		}
-		value = items
 	}
 	return a.setField(i, value)
 }
@@ -316,18 +430,26 @@ func (a *Answers) Set(key string, value any) error {
 // WithDefaults trims or reorders anything. On error a is unchanged.
 func (a *Answers) setField(i int, v any) error {
 	d := fieldDefs[i]
-	var probe Answers
-	if err := d.decode(&probe, v); err != nil {
+	val, err := d.decode(v)
+	if err != nil {
 		return fmt.Errorf("%s %w", d.Key, err)
 	}
-	if d.text != nil {
-		if err := d.text(&probe); err != nil {
-			return fmt.Errorf("%s: %w", d.Key, err)
-		}
+	if err := d.refuseDisguised(val); err != nil {
+		return fmt.Errorf("%s: %w", d.Key, err)
 	}
-	d.copy(a, &probe)
+	d.set(a, val)
 	a.given |= 1 << i
 	return nil
+}
+
+// Clear empties the answer key and forgets that it was given, as if it never
+// was; the wizard clears the answers that do not apply to the strategy the
+// user moved to.
+func (a *Answers) Clear(key string) {
+	if i := fieldIndex(key); i >= 0 {
+		fieldDefs[i].set(a, nil)
+		a.given &^= 1 << i
+	}
 }
 
 // MarkGiven records that the answers with the given keys were given
@@ -380,76 +502,26 @@ func Defaults(name string) Answers {
 	return Answers{Name: name}.WithDefaults()
 }
 
-// WithDefaults returns the answers with every answer that was not given set
-// to its default, every list put in canonical form (see
-// [CanonicalTransports], [CanonicalDeploy], [CanonicalCIDRs]) and the auth
-// strategy, proxy header and license trimmed and lower-cased. The defaults
-// of the auth answers depend on the chosen strategy: the jwt-local answers
-// are defaulted only with jwt-local, the jwt-external ones only with
-// jwt-external. A description that is empty, given or not, becomes the
-// default description: every generated README and server needs one.
-// Values that are not valid are kept as they are, for Validate to report.
+// WithDefaults returns the answers with every answer in canonical form and
+// every answer that applies but was not given set to its default. Canonical
+// form: choices trimmed and lower-cased, lists as [CanonicalTransports],
+// [CanonicalDeploy] and [CanonicalCIDRs] put them, the name trimmed and the
+// proxy header lower-cased. A text answer that is blank, given or not,
+// takes its default too (an empty description becomes the default one);
+// where empty means something of its own (audience) there is no default.
+// A list given empty stays empty. The defaults of the auth details are set
+// only with their strategy, and may depend on answers before them (module
+// on name, deploy on transports). Values that are not valid are kept as
+// they are, for Validate to report.
 func (a Answers) WithDefaults() Answers {
 	out := a.clone()
-	out.Name = strings.TrimSpace(out.Name)
-	if out.Module == "" && out.Name != "" {
-		out.Module = "example.com/" + out.Name
-	}
-	if strings.TrimSpace(out.Description) == "" {
-		out.Description = defaultDescription(out.Name)
-	}
-	if !out.Given(KeyTransports) {
-		out.Transports = slices.Clone(defaultTransports)
-	}
-	out.Transports = CanonicalTransports(out.Transports)
-	if out.Auth == "" {
-		out.Auth = AuthNone
-	}
-	out.Auth = strings.ToLower(strings.TrimSpace(out.Auth))
-	switch out.Auth {
-	case AuthJWTLocal:
-		if out.Issuer == "" {
-			out.Issuer = PlaceholderIssuer
+	for i, d := range fieldDefs {
+		d.normalize(&out)
+		if d.def != nil && out.wantsDefault(i) && out.applies(d.Key) {
+			d.set(&out, d.def(out))
 		}
-		if out.JWKSURI == "" {
-			out.JWKSURI = PlaceholderJWKSURI
-		}
-		if out.OAuth == nil {
-			on := true
-			out.OAuth = &on
-		}
-	case AuthJWTExternal:
-		if out.ProxyHeader == "" {
-			out.ProxyHeader = DefaultProxyHeader
-		}
-		if !out.Given(KeyTrustedProxies) {
-			out.TrustedProxies = slices.Clone(defaultTrustedProxies)
-		}
-	}
-	out.ProxyHeader = strings.ToLower(strings.TrimSpace(out.ProxyHeader))
-	if out.TrustedProxies != nil {
-		out.TrustedProxies = CanonicalCIDRs(out.TrustedProxies)
-	}
-	if !out.Given(KeyDeploy) {
-		out.Deploy = slices.Clone(knownDeploy)
-		if !hasNetworkTransport(out.Transports) {
-			// A chart deploys an HTTP service; a stdio-only server has none.
-			out.Deploy = slices.DeleteFunc(out.Deploy, func(d string) bool { return d == DeployHelm })
-		}
-	}
-	out.Deploy = CanonicalDeploy(out.Deploy)
-	out.License = strings.ToLower(strings.TrimSpace(out.License))
-	if out.License == "" {
-		out.License = DefaultLicense
 	}
 	return out
-}
-
-func defaultDescription(name string) string {
-	if name == "" {
-		return "An MCP server"
-	}
-	return "The " + name + " MCP server"
 }
 
 // OAuthEnabled reports whether the OAuth endpoints are on: the explicit
@@ -473,28 +545,19 @@ func (a Answers) Applies(key string) bool {
 }
 
 // applies reports whether the answer with the given key means anything for
-// these answers: the auth details only for their strategy.
+// these answers, taken as they are.
 func (a Answers) applies(key string) bool {
-	switch key {
-	case KeyIssuer, KeyAudience, KeyJWKSURI, KeyOAuth:
-		return a.Auth == AuthJWTLocal
-	case KeyProxyHeader, KeyTrustedProxies:
-		return a.Auth == AuthJWTExternal
-	}
-	return true
+	i := fieldIndex(key)
+	return i >= 0 && fieldDefs[i].appliesTo(&a)
 }
 
 // Missing returns the answers that apply to these answers but were not given,
 // in the order of [Fields]. A command line without a wizard lists them; the
 // wizard asks them.
 func (a Answers) Missing() []Field {
-	probe := a
-	if probe.Auth == "" {
-		probe.Auth = AuthNone
-	}
 	var out []Field
 	for _, d := range fieldDefs {
-		if probe.applies(d.Key) && !a.Given(d.Key) {
+		if a.Applies(d.Key) && !a.Given(d.Key) {
 			out = append(out, d.Field)
 		}
 	}
@@ -524,76 +587,26 @@ func (e *ValidationError) Error() string {
 }
 
 // Validate checks every answer and reports every problem at once as a
-// *ValidationError, each problem naming its key. Call it on answers completed
-// by WithDefaults: an answer that is still empty where one is needed is a
-// problem. Answers given for another auth strategy than the chosen one are
-// problems too, so that a mistyped --auth does not silently drop them.
+// *ValidationError, each problem naming its key, in the order of [Fields].
+// Call it on answers completed by WithDefaults: an answer that is still
+// empty where one is needed is a problem. Answers given for another auth
+// strategy than the chosen one are problems too, so that a mistyped --auth
+// does not silently drop them (a yes/no answer given as no is harmless).
 //
 // Text that could disguise code (see [CheckText]) is refused in every
 // answer, whatever path it came by, since Render trusts what Validate
 // passes; such an answer gets that one problem and no other.
 func (a Answers) Validate() error {
 	var problems []Problem
-	disguised := map[string]bool{}
 	for _, d := range fieldDefs {
-		if d.text == nil {
-			continue
-		}
-		if err := d.text(&a); err != nil {
+		if err := d.validate(a); err != nil {
 			problems = append(problems, Problem{Key: d.Key, Message: err.Error()})
-			disguised[d.Key] = true
-		}
-	}
-	add := func(key string, err error) {
-		if err != nil && !disguised[key] {
-			problems = append(problems, Problem{Key: key, Message: err.Error()})
-		}
-	}
-	add(KeyName, ValidateName(a.Name))
-	add(KeyModule, ValidateModule(a.Module))
-	add(KeyDescription, ValidateDescription(a.Description))
-	add(KeyTransports, ValidateTransports(a.Transports))
-	authErr := ValidateAuth(a.Auth)
-	add(KeyAuth, authErr)
-	if authErr == nil {
-		for _, d := range fieldDefs {
-			if !a.applies(d.Key) && !d.isZero(&a) && !(d.Key == KeyOAuth && !*a.OAuth) {
-				add(d.Key, fmt.Errorf("is used only with auth %s; remove it or choose that auth", authFor(d.Key)))
-			}
-		}
-	}
-	switch a.Auth {
-	case AuthJWTLocal:
-		add(KeyIssuer, ValidateIssuer(a.Issuer))
-		add(KeyAudience, ValidateAudience(a.Audience))
-		add(KeyJWKSURI, ValidateURL(a.JWKSURI))
-	case AuthJWTExternal:
-		add(KeyProxyHeader, ValidateHeaderName(a.ProxyHeader))
-		add(KeyTrustedProxies, ValidateCIDRs(a.TrustedProxies))
-	}
-	add(KeyDeploy, ValidateDeploy(a.Deploy))
-	add(KeyLicense, ValidateLicense(a.License))
-	if len(a.Transports) > 0 && !hasNetworkTransport(a.Transports) {
-		if a.Auth != "" && a.Auth != AuthNone {
-			add(KeyAuth, fmt.Errorf("%s authenticates HTTP requests, but the transports are only stdio; add --transport http or choose auth none", a.Auth))
-		}
-		if slices.Contains(a.Deploy, DeployHelm) {
-			add(KeyDeploy, fmt.Errorf("helm deploys an HTTP service, but the transports are only stdio; add --transport http or leave helm out"))
 		}
 	}
 	if len(problems) > 0 {
 		return &ValidationError{Problems: problems}
 	}
 	return nil
-}
-
-// authFor names the strategy an auth-specific answer belongs to.
-func authFor(key string) string {
-	switch key {
-	case KeyProxyHeader, KeyTrustedProxies:
-		return AuthJWTExternal
-	}
-	return AuthJWTLocal
 }
 
 // CanonicalTransports trims and lower-cases the names, drops empty and
@@ -604,10 +617,7 @@ func CanonicalTransports(list []string) []string { return canonicalList(list, kn
 // CanonicalDeploy does for deployment artifacts what CanonicalTransports does
 // for transports; the single value "none" means the empty list.
 func CanonicalDeploy(list []string) []string {
-	if len(list) == 1 && strings.EqualFold(strings.TrimSpace(list[0]), "none") {
-		return []string{}
-	}
-	return canonicalList(list, knownDeploy)
+	return fieldDefs[fieldIndex(KeyDeploy)].canonicalMulti(list)
 }
 
 func canonicalList(list, known []string) []string {

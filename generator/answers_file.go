@@ -151,15 +151,6 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-func decodeString(dst *string, v any) error {
-	s, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("must be a string, not %s", tomlTypeName(v))
-	}
-	*dst = s
-	return nil
-}
-
 func decodeStrings(dst *[]string, v any) error {
 	list, ok := v.([]any)
 	if !ok {

@@ -2,7 +2,6 @@ package generator
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -60,28 +59,15 @@ func (r Record) Encode() []byte {
 	b.WriteString("# Written by mcpforge: the answers this repository was generated from, and the\n")
 	b.WriteString("# sha256 of every file as generated. `mcpforge new --answers .mcpforge.toml`\n")
 	b.WriteString("# reproduces the repository; keep this file under version control.\n")
+	// Each answer as its kind writes it; an empty one as its default, since
+	// that is what the repository was rendered from (a record written before
+	// the license answer existed has none, and must not get license = "").
 	a := r.Answers
-	for _, d := range fieldDefs {
+	for i, d := range fieldDefs {
 		if !a.applies(d.Key) {
 			continue
 		}
-		var v string
-		switch d.Key {
-		case KeyTransports:
-			v, _ = tomlValue(nonNil(a.Transports))
-		case KeyTrustedProxies:
-			v, _ = tomlValue(nonNil(a.TrustedProxies))
-		case KeyDeploy:
-			v, _ = tomlValue(nonNil(a.Deploy))
-		case KeyOAuth:
-			v, _ = tomlValue(a.OAuthEnabled())
-		case KeyLicense:
-			// A record written before the license answer existed has none;
-			// refreshing it must not turn that into license = "".
-			v = quote(cmp.Or(a.License, DefaultLicense))
-		default:
-			v = quote(stringField(a, d.Key))
-		}
+		v, _ := tomlValue(a.final(i))
 		fmt.Fprintf(&b, "%s = %s\n", d.Key, v)
 	}
 	fmt.Fprintf(&b, "\n[%s]\n", recordTable)
@@ -97,37 +83,6 @@ func (r Record) Encode() []byte {
 		fmt.Fprintf(&b, "%s = %s\n", quote(p), quote(r.Files[p]))
 	}
 	return b.Bytes()
-}
-
-func nonNil(list []string) []string {
-	if list == nil {
-		return []string{}
-	}
-	return list
-}
-
-func stringField(a Answers, key string) string {
-	switch key {
-	case KeyName:
-		return a.Name
-	case KeyModule:
-		return a.Module
-	case KeyDescription:
-		return a.Description
-	case KeyAuth:
-		return a.Auth
-	case KeyIssuer:
-		return a.Issuer
-	case KeyAudience:
-		return a.Audience
-	case KeyJWKSURI:
-		return a.JWKSURI
-	case KeyProxyHeader:
-		return a.ProxyHeader
-	case KeyLicense:
-		return a.License
-	}
-	panic("generator: no string answer " + key)
 }
 
 // ReadRecord reads a record file. Its answers part is read as strictly as

@@ -166,12 +166,12 @@ func TestValidateRefusesDisguisingText(t *testing.T) {
 			}
 			a = a.WithDefaults()
 			d := fieldDefs[fieldIndex(c.key)]
-			var given Answers
-			if err := d.decode(&given, toAny(c.value)); err != nil {
+			v, err := d.decode(toAny(c.value))
+			if err != nil {
 				t.Fatal(err)
 			}
-			d.copy(&a, &given)
-			err := a.Validate()
+			d.set(&a, v)
+			err = a.Validate()
 			var ve *ValidationError
 			if !errors.As(err, &ve) {
 				t.Fatalf("Validate = %v, want a *ValidationError", err)

@@ -43,44 +43,6 @@ type newOptions struct {
 	accessible  bool
 }
 
-// Flags that set answers. Their names are the Flag of each generator.Field
-// (a test keeps them in step), so help, the missing-answers list and
-// validation messages agree.
-const (
-	flagModule       = "module"
-	flagDescription  = "description"
-	flagTransport    = "transport"
-	flagAuth         = "auth"
-	flagIssuer       = "issuer"
-	flagAudience     = "audience"
-	flagJWKSURI      = "jwks-uri"
-	flagProxyHeader  = "proxy-header"
-	flagTrustedProxy = "trusted-proxy"
-	flagOAuth        = "oauth"
-	flagNoOAuth      = "no-oauth"
-	flagDeploy       = "deploy"
-	flagLicense      = "license"
-)
-
-// stringAnswerFlags and listAnswerFlags map answer flags to answer keys.
-var (
-	stringAnswerFlags = map[string]string{
-		flagModule:      generator.KeyModule,
-		flagDescription: generator.KeyDescription,
-		flagAuth:        generator.KeyAuth,
-		flagIssuer:      generator.KeyIssuer,
-		flagAudience:    generator.KeyAudience,
-		flagJWKSURI:     generator.KeyJWKSURI,
-		flagProxyHeader: generator.KeyProxyHeader,
-		flagLicense:     generator.KeyLicense,
-	}
-	listAnswerFlags = map[string]string{
-		flagTransport:    generator.KeyTransports,
-		flagTrustedProxy: generator.KeyTrustedProxies,
-		flagDeploy:       generator.KeyDeploy,
-	}
-)
-
 func newNewCmd() *cobra.Command {
 	o := &newOptions{}
 	cmd := &cobra.Command{
@@ -88,12 +50,11 @@ func newNewCmd() *cobra.Command {
 		Short: "Generate a new MCP server repository",
 		Long: `Generate a new MCP server repository called NAME in ./NAME (or --dir).
 
-Answers come from flags, from an answers file (--answers, TOML with the keys
-name, module, description, transports, auth, issuer, audience, jwks_uri,
-proxy_header, trusted_proxies, oauth, deploy, license), or from the
+Answers come from flags, from an answers file (--answers, TOML), or from the
 defaults with --yes. A flag wins over the file; the file wins over the
 defaults. The .mcpforge.toml of a generated repository is itself an answers
-file.
+file. The keys of an answers file:
+` + answerKeys() + `
 
 On a terminal without --yes, a wizard asks every answer, pre-filled from the
 flags and the file, and prints the equivalent command line at the end.
@@ -119,19 +80,7 @@ holds the pinned versions) and git init without a commit; --no-tidy and
 	}
 	f := cmd.Flags()
 	f.SortFlags = false
-	f.String(flagModule, "", "Go module `path` (default example.com/NAME)")
-	f.String(flagDescription, "", "one-line `text` describing the server")
-	f.StringSlice(flagTransport, nil, "transports to serve, a `list` of stdio, http, sse (default stdio,http)")
-	f.String(flagAuth, "", "authorization `strategy`: none, jwt-local or jwt-external (default none)")
-	f.String(flagIssuer, "", "token issuer `URL` (jwt-local; default a placeholder to replace)")
-	f.String(flagAudience, "", "token `audience` (jwt-local; default the server's public URL of /mcp)")
-	f.String(flagJWKSURI, "", "`URL` of the issuer's JWKS (jwt-local; default a placeholder to replace)")
-	f.String(flagProxyHeader, "", "`header` carrying the proxy's claims (jwt-external; default "+generator.DefaultProxyHeader+")")
-	f.StringSlice(flagTrustedProxy, nil, "`CIDR`s of trusted proxies, repeatable (jwt-external; default 127.0.0.1/32,::1/128)")
-	f.Bool(flagOAuth, false, "serve OAuth discovery and /login (jwt-local; on by default there)")
-	f.Bool(flagNoOAuth, false, "do not serve OAuth discovery and /login")
-	f.StringSlice(flagDeploy, nil, "deployment artifacts, a `list` of docker, helm, ci, release, or none (default all)")
-	f.String(flagLicense, "", "license `name`: apache-2.0, mit or none (default "+generator.DefaultLicense+": no LICENSE file)")
+	addAnswerFlags(cmd)
 	f.StringVar(&o.answersFile, "answers", "", "read answers from a TOML `file`")
 	f.StringVar(&o.dir, "dir", "", "target `directory` (default ./NAME)")
 	f.BoolVarP(&o.yes, "yes", "y", false, "take the defaults for every answer not given; never prompt")
@@ -141,14 +90,7 @@ holds the pinned versions) and git init without a commit; --no-tidy and
 	f.BoolVar(&o.noGit, "no-git", false, "do not run git init after writing")
 	f.BoolVar(&o.accessible, "accessible", false, "run the wizard as plain prompts reading lines from stdin, terminal or not, for screen readers and scripts (also ACCESSIBLE=1)")
 
-	// Shell completion of the closed sets and of file arguments.
-	complete := func(flag string, values []string) {
-		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
-	}
-	complete(flagTransport, generator.KnownTransports())
-	complete(flagAuth, generator.KnownAuth())
-	complete(flagDeploy, append(generator.KnownDeploy(), "none"))
-	complete(flagLicense, generator.KnownLicenses())
+	// Shell completion of file arguments.
 	_ = cmd.MarkFlagFilename("answers", "toml")
 	_ = cmd.MarkFlagDirname("dir")
 	return cmd
@@ -265,6 +207,49 @@ func classify(err error) error {
 	return failure(err)
 }
 
+// addAnswerFlags gives cmd a flag for every answer of generator.Fields but
+// the name (the NAME argument), of the kind the answer is, with shell
+// completion of its options.
+func addAnswerFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	for _, field := range generator.Fields() {
+		switch field.Kind {
+		case generator.KindText, generator.KindChoice:
+			if field.Flag == "" {
+				continue
+			}
+			f.String(field.Flag, "", field.Usage)
+		case generator.KindMulti, generator.KindList:
+			f.StringSlice(field.Flag, nil, field.Usage)
+		case generator.KindBool:
+			f.Bool(field.Flag, false, field.Usage)
+			f.Bool(field.NoFlag, false, field.NoUsage)
+		}
+		if values := field.Completions(); values != nil {
+			_ = cmd.RegisterFlagCompletionFunc(field.Flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+		}
+	}
+}
+
+// answerKeys lists the answers-file keys for the help, wrapped and indented.
+func answerKeys() string {
+	var b strings.Builder
+	line := " "
+	fields := generator.Fields()
+	for i, field := range fields {
+		word := " " + field.Key
+		if i < len(fields)-1 {
+			word += ","
+		}
+		if len(line)+len(word) > 78 {
+			b.WriteString(line + "\n")
+			line = " "
+		}
+		line += word
+	}
+	return b.String() + line
+}
+
 // answersFromFlags collects the answers given on the command line; only flags
 // actually given count, so that they override an answers file and nothing
 // else.
@@ -275,43 +260,50 @@ func answersFromFlags(f *pflag.FlagSet, args []string) (generator.Answers, error
 			return a, err
 		}
 	}
-	for flag, key := range stringAnswerFlags {
-		if f.Changed(flag) {
-			v, _ := f.GetString(flag)
-			if err := a.Set(key, v); err != nil {
-				return a, err
+	for _, field := range generator.Fields() {
+		if field.Flag == "" {
+			continue
+		}
+		var v any
+		switch field.Kind {
+		case generator.KindText, generator.KindChoice:
+			if !f.Changed(field.Flag) {
+				continue
+			}
+			v, _ = f.GetString(field.Flag)
+		case generator.KindMulti, generator.KindList:
+			if !f.Changed(field.Flag) {
+				continue
+			}
+			v, _ = f.GetStringSlice(field.Flag)
+		case generator.KindBool:
+			on, off := f.Changed(field.Flag), f.Changed(field.NoFlag)
+			switch {
+			case on && off:
+				return a, fmt.Errorf("--%s and --%s exclude each other; give one", field.Flag, field.NoFlag)
+			case on:
+				v, _ = f.GetBool(field.Flag)
+			case off:
+				no, _ := f.GetBool(field.NoFlag)
+				v = !no
+			default:
+				continue
 			}
 		}
-	}
-	for flag, key := range listAnswerFlags {
-		if f.Changed(flag) {
-			v, _ := f.GetStringSlice(flag)
-			if err := a.Set(key, v); err != nil {
-				return a, err
-			}
+		if err := a.Set(field.Key, v); err != nil {
+			return a, err
 		}
-	}
-	on, off := f.Changed(flagOAuth), f.Changed(flagNoOAuth)
-	switch {
-	case on && off:
-		return a, fmt.Errorf("--%s and --%s exclude each other; give one", flagOAuth, flagNoOAuth)
-	case on:
-		v, _ := f.GetBool(flagOAuth)
-		_ = a.Set(generator.KeyOAuth, v)
-	case off:
-		v, _ := f.GetBool(flagNoOAuth)
-		_ = a.Set(generator.KeyOAuth, !v)
 	}
 	return a, nil
 }
 
 // flagLabel names an answer the way a command-line user gives it.
 func flagLabel(field generator.Field) string {
-	if field.Flag == "" {
+	switch {
+	case field.Flag == "":
 		return "NAME"
-	}
-	if field.Key == generator.KeyOAuth {
-		return "--" + flagOAuth + " / --" + flagNoOAuth
+	case field.NoFlag != "":
+		return "--" + field.Flag + " / --" + field.NoFlag
 	}
 	return "--" + field.Flag
 }

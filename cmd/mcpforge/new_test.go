@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
 	"github.com/mcpforge/mcpforge/generator"
 )
 
@@ -131,23 +133,27 @@ func TestShellQuote(t *testing.T) {
 	}
 }
 
-// TestFlagsMatchFields keeps the flags of `new` in step with generator.Fields:
-// every answer has its flag, under the name the generator's messages use.
+// TestFlagsMatchFields checks that `new` has the flag of every answer of
+// generator.Fields, under the name the generator's messages use, and only
+// those besides its own options.
 func TestFlagsMatchFields(t *testing.T) {
 	cmd := newNewCmd()
+	answerFlags := map[string]bool{}
 	for _, f := range generator.Fields() {
-		if f.Flag == "" {
-			continue // the NAME argument
-		}
-		if cmd.Flags().Lookup(f.Flag) == nil {
-			t.Errorf("answer %s names flag --%s, which new does not have", f.Key, f.Flag)
-		}
-		key, isString := stringAnswerFlags[f.Flag]
-		if !isString {
-			key = listAnswerFlags[f.Flag]
-		}
-		if f.Key != generator.KeyOAuth && key != f.Key {
-			t.Errorf("flag --%s sets answer %q, want %q", f.Flag, key, f.Key)
+		for _, name := range []string{f.Flag, f.NoFlag} {
+			if name == "" {
+				continue
+			}
+			answerFlags[name] = true
+			if cmd.Flags().Lookup(name) == nil {
+				t.Errorf("answer %s names flag --%s, which new does not have", f.Key, name)
+			}
 		}
 	}
+	own := map[string]bool{"answers": true, "dir": true, "yes": true, "dry-run": true, "force": true, "no-tidy": true, "no-git": true, "accessible": true}
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		if !answerFlags[fl.Name] && !own[fl.Name] {
+			t.Errorf("flag --%s sets no answer and is not an option of new", fl.Name)
+		}
+	})
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -57,166 +56,93 @@ func accessibleVar() bool { return plainterm.EnvAsks(os.Getenv("ACCESSIBLE")) }
 
 func init() { runWizard = wizard }
 
-// wizardState holds the values the form edits. Its fields are exported
-// because huh recomputes dynamic texts when a hash of their bindings
-// changes, and the hash sees exported fields only.
+// wizardState holds the values the form edits, one per answer in the order
+// of generator.Fields. Its fields are exported because huh recomputes
+// dynamic texts when a hash of their bindings changes, and the hash sees
+// exported fields only.
 type wizardState struct {
-	Name, Module, Description string
-	Transports                []string
-	Auth                      string
-	Issuer, Audience, JWKSURI string
-	OAuth                     bool
-	ProxyHeader               string
-	TrustedProxies            string // comma-separated, as typed
-	Deploy                    []string
-	License                   string
-	Confirm                   bool
+	Values  []wizardValue
+	Confirm bool
 }
 
-// newWizardState pre-fills the form: the answers given, and for lists and
-// choices the defaults, so that every answer shows what --yes would take.
-// Text answers with a default that depends on other answers (module,
-// issuer, ...) stay empty when not given: empty means that default.
+// wizardValue is one answer as its question holds it: Text for text,
+// choice and list answers (a list typed with commas), List for a
+// multi-choice answer, On for a yes/no answer.
+type wizardValue struct {
+	Text string
+	List []string
+	On   bool
+}
+
+// newWizardState pre-fills the form with generator.Answers.Prefill: the
+// answers given, and the defaults where they show what --yes would take.
 func newWizardState(a generator.Answers) *wizardState {
-	d := a.WithDefaults()
-	st := &wizardState{
-		Name:        a.Name,
-		Module:      a.Module,
-		Description: a.Description,
-		Transports:  d.Transports,
-		Auth:        d.Auth,
-		Issuer:      a.Issuer,
-		Audience:    a.Audience,
-		JWKSURI:     a.JWKSURI,
-		OAuth:       a.OAuth == nil || *a.OAuth,
-		ProxyHeader: a.ProxyHeader,
-		Deploy:      d.Deploy,
-		License:     d.License,
-		Confirm:     true,
+	fields := generator.Fields()
+	st := &wizardState{Values: make([]wizardValue, len(fields)), Confirm: true}
+	for i, f := range fields {
+		switch v := a.Prefill(f.Key).(type) {
+		case string:
+			st.Values[i].Text = v
+		case []string:
+			if f.Kind == generator.KindList {
+				st.Values[i].Text = strings.Join(v, ", ")
+			} else {
+				st.Values[i].List = v
+			}
+		case bool:
+			st.Values[i].On = v
+		}
 	}
-	if !slices.Contains(generator.KnownAuth(), st.Auth) {
-		st.Auth = generator.AuthNone
-	}
-	if !slices.Contains(generator.KnownLicenses(), st.License) {
-		st.License = generator.DefaultLicense
-	}
-	proxies := a.TrustedProxies
-	if !a.Given(generator.KeyTrustedProxies) {
-		proxies = generator.Answers{Name: "x", Auth: generator.AuthJWTExternal}.WithDefaults().TrustedProxies
-	}
-	st.TrustedProxies = strings.Join(proxies, ", ")
 	return st
 }
 
-// splitList splits a typed list at commas and white space.
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+// value returns the answer of field i as generator.Answers.Fill takes it.
+func (st *wizardState) value(i int, f generator.Field) any {
+	switch f.Kind {
+	case generator.KindMulti:
+		return st.Values[i].List
+	case generator.KindBool:
+		return st.Values[i].On
+	}
+	return st.Values[i].Text
 }
 
 // answers turns the form into answers: every answer the form asked counts as
-// given, and the ones that do not apply to the chosen auth are cleared so
-// that a strategy changed in the wizard does not leave stale details behind.
-func (st *wizardState) answers(base generator.Answers) generator.Answers {
+// given, and the ones that do not apply to the answers before them are
+// cleared, so that a strategy changed in the wizard does not leave stale
+// details behind. A value the questions would refuse keeps the answer of
+// base and is reported, after the others are filled in.
+func (st *wizardState) answers(base generator.Answers) (generator.Answers, error) {
 	a := base
-	a.Name = strings.TrimSpace(st.Name)
-	a.Module = strings.TrimSpace(st.Module)
-	a.Description = strings.TrimSpace(st.Description)
-	a.Transports = generator.CanonicalTransports(st.Transports)
-	a.Auth = st.Auth
-	a.Issuer, a.Audience, a.JWKSURI, a.OAuth = "", "", "", nil
-	a.ProxyHeader, a.TrustedProxies = "", nil
-	switch st.Auth {
-	case generator.AuthJWTLocal:
-		a.Issuer = strings.TrimSpace(st.Issuer)
-		a.Audience = strings.TrimSpace(st.Audience)
-		a.JWKSURI = strings.TrimSpace(st.JWKSURI)
-		on := st.OAuth
-		a.OAuth = &on
-		a.MarkGiven(generator.KeyIssuer, generator.KeyAudience, generator.KeyJWKSURI, generator.KeyOAuth)
-	case generator.AuthJWTExternal:
-		a.ProxyHeader = strings.TrimSpace(st.ProxyHeader)
-		a.TrustedProxies = generator.CanonicalCIDRs(append([]string{}, splitList(st.TrustedProxies)...))
-		a.MarkGiven(generator.KeyProxyHeader, generator.KeyTrustedProxies)
+	var first error
+	for i, f := range generator.Fields() {
+		if !a.Applies(f.Key) {
+			a.Clear(f.Key)
+			continue
+		}
+		if err := a.Fill(f.Key, st.value(i, f)); err != nil && first == nil {
+			first = err
+		}
 	}
-	a.Deploy = generator.CanonicalDeploy(append([]string{}, st.Deploy...))
-	a.License = st.License
-	a.MarkGiven(generator.KeyName, generator.KeyModule, generator.KeyDescription, generator.KeyTransports, generator.KeyAuth, generator.KeyDeploy, generator.KeyLicense)
-	return a
+	return a, first
 }
 
 // summary lists the answers the repository would be generated from, as the
 // record file will hold them.
 func (st *wizardState) summary(base generator.Answers) string {
-	a := st.answers(base).WithDefaults()
+	a, _ := st.answers(base) // the questions validated every value
+	a = a.WithDefaults()
 	var b strings.Builder
 	for _, f := range generator.Fields() {
 		if !a.Applies(f.Key) {
 			continue
 		}
-		fmt.Fprintf(&b, "%-16s %s\n", f.Key, answerText(a, f.Key))
+		fmt.Fprintf(&b, "%-16s %s\n", f.Key, a.Show(f.Key))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// answerText shows one answer in the summary.
-func answerText(a generator.Answers, key string) string {
-	list := func(l []string) string {
-		if len(l) == 0 {
-			return "(none)"
-		}
-		return strings.Join(l, ", ")
-	}
-	switch key {
-	case generator.KeyName:
-		return a.Name
-	case generator.KeyModule:
-		return a.Module
-	case generator.KeyDescription:
-		return a.Description
-	case generator.KeyTransports:
-		return list(a.Transports)
-	case generator.KeyAuth:
-		return a.Auth
-	case generator.KeyIssuer:
-		return a.Issuer
-	case generator.KeyAudience:
-		if a.Audience == "" {
-			return "(the server's public URL of /mcp)"
-		}
-		return a.Audience
-	case generator.KeyJWKSURI:
-		return a.JWKSURI
-	case generator.KeyOAuth:
-		if a.OAuthEnabled() {
-			return "yes"
-		}
-		return "no"
-	case generator.KeyProxyHeader:
-		return a.ProxyHeader
-	case generator.KeyTrustedProxies:
-		return list(a.TrustedProxies)
-	case generator.KeyDeploy:
-		return list(a.Deploy)
-	case generator.KeyLicense:
-		if a.License == generator.LicenseNone {
-			return "none (no LICENSE file)"
-		}
-		return a.License
-	}
-	return ""
-}
-
-// optional wraps a validator for an answer where empty means the default.
-func optional(v func(string) error) func(string) error {
-	return func(s string) error {
-		if strings.TrimSpace(s) == "" {
-			return nil
-		}
-		return v(strings.TrimSpace(s))
-	}
-}
-
-// step is one group of questions and when it applies.
+// step is one page of questions and when it applies.
 type step struct {
 	hide  func() bool
 	group func() *huh.Group
@@ -229,30 +155,32 @@ type form struct {
 	accessible bool
 }
 
-// input builds a text question bound to *value, validated by validate as
-// the user types: huh runs it when the user tries to move on and shows its
-// error under the field, and the description turns into that error while
-// the text is invalid. In accessible mode, where huh prints only the title
-// and an empty line keeps the current value, the help and the current value
-// go into the title.
+// current returns the answers as the form holds them so far.
+func (f *form) current() generator.Answers {
+	a, _ := f.st.answers(f.base)
+	return a
+}
+
+// input builds a text question bound to *value, checked with
+// generator.CheckInput as the user types: huh runs it when the user tries
+// to move on and shows its error under the field, and the description
+// turns into that error while the text is invalid. In accessible mode,
+// where huh prints only the title and an empty line keeps the current
+// value, the help and the current value go into the title.
 //
-// Every text question goes through here, so CheckText runs first on what
-// was typed, before validate (or optional) trims it: the position it
-// reports is the one on the screen, and no question can forget it.
-func (f *form) input(title string, help func() string, value *string, validate func(string) error) *huh.Input {
-	v := func(s string) error {
-		if err := generator.CheckText(s); err != nil {
-			return err
-		}
-		return validate(s)
-	}
+// CheckInput refuses text that could disguise code first, on what was
+// typed, before anything is trimmed: the position it reports is the one on
+// the screen.
+func (f *form) input(field generator.Field, value *string) *huh.Input {
+	v := func(s string) error { return generator.CheckInput(field.Key, s) }
+	help := func() string { return field.Prompt(f.current()) }
 	in := huh.NewInput().Value(value)
 	if f.accessible {
 		cur := ""
 		if *value != "" {
 			cur = " [" + *value + "]"
 		}
-		in.Title(fmt.Sprintf("%s (%s)%s:", title, help(), cur))
+		in.Title(fmt.Sprintf("%s (%s)%s:", field.Title, help(), cur))
 		current := *value
 		return in.Validate(func(s string) error {
 			if strings.TrimSpace(s) == "" {
@@ -261,7 +189,7 @@ func (f *form) input(title string, help func() string, value *string, validate f
 			return v(s)
 		})
 	}
-	return in.Title(title).
+	return in.Title(field.Title).
 		Validate(v).
 		DescriptionFunc(func() string {
 			if *value != "" {
@@ -273,139 +201,100 @@ func (f *form) input(title string, help func() string, value *string, validate f
 		}, f.st)
 }
 
-// text is a fixed help text.
-func text(s string) func() string { return func() string { return s } }
+// question builds the question of field i, as its kind asks it.
+func (f *form) question(i int, field generator.Field) huh.Field {
+	v := &f.st.Values[i]
+	options := func() []huh.Option[string] {
+		out := make([]huh.Option[string], len(field.Options))
+		for j, o := range field.Options {
+			out[j] = huh.NewOption(o.Label, o.Value)
+		}
+		return out
+	}
+	help := field.Prompt(f.current())
+	switch field.Kind {
+	case generator.KindChoice:
+		q := huh.NewSelect[string]().
+			Title(field.Title).
+			Options(options()...).
+			Value(&v.Text).
+			Validate(func(s string) error { return generator.CheckInput(field.Key, s) })
+		if help != "" {
+			q.Description(help)
+		}
+		return q
+	case generator.KindMulti:
+		desc := "space or x toggles, enter confirms"
+		if help != "" {
+			desc += "; " + help
+		}
+		return huh.NewMultiSelect[string]().
+			Title(field.Title).
+			Description(desc).
+			Options(options()...).
+			Value(&v.List).
+			Validate(func(l []string) error { return generator.CheckInput(field.Key, l) })
+	case generator.KindBool:
+		return huh.NewConfirm().
+			Title(field.Title).
+			Description(help).
+			Value(&v.On)
+	}
+	return f.input(field, &v.Text)
+}
 
+// steps returns the wizard's pages: in the full-screen form, the questions
+// of one group share a page under its title, where the group's first
+// question is; in accessible mode every question is a page of its own,
+// built when its turn comes, so that its help shows the answers typed
+// before it (the module's shows the name). A page is hidden while its
+// answers do not apply.
 func (f *form) steps() []step {
-	st := f.st
-	name := func() string {
-		if n := strings.TrimSpace(st.Name); n != "" {
-			return n
-		}
-		return "NAME"
-	}
-	transportOptions := []huh.Option[string]{
-		huh.NewOption("stdio: local clients such as Claude Desktop and IDEs", generator.TransportStdio),
-		huh.NewOption("http: streamable HTTP at /mcp", generator.TransportHTTP),
-		huh.NewOption("sse: legacy HTTP+SSE at /sse and /message", generator.TransportSSE),
-	}
-	authOptions := []huh.Option[string]{
-		huh.NewOption("none: no authorization", generator.AuthNone),
-		huh.NewOption("jwt-local: validate JWTs against the issuer's JWKS", generator.AuthJWTLocal),
-		huh.NewOption("jwt-external: trust claims a proxy (Istio, Envoy) forwards", generator.AuthJWTExternal),
-	}
-	deployOptions := []huh.Option[string]{
-		huh.NewOption("docker: Dockerfile and .dockerignore", generator.DeployDocker),
-		huh.NewOption("helm: Helm chart", generator.DeployHelm),
-		huh.NewOption("ci: GitHub Actions workflow", generator.DeployCI),
-		huh.NewOption("release: goreleaser configuration", generator.DeployRelease),
-	}
-	licenseOptions := []huh.Option[string]{
-		huh.NewOption("apache-2.0: Apache License 2.0, with a patent grant", generator.LicenseApache),
-		huh.NewOption("mit: MIT License, short and permissive", generator.LicenseMIT),
-		huh.NewOption("none: no LICENSE file; choose one later", generator.LicenseNone),
-	}
-	server := []huh.Field{
-		f.input("Server name", text("lower-case letters, digits and dashes, e.g. weather"), &st.Name, generator.ValidateName),
-		f.input("Go module path", func() string { return "empty for example.com/" + name() }, &st.Module, optional(generator.ValidateModule)),
-		f.input("Description", func() string { return "one line; empty for \"The " + name() + " MCP server\"" }, &st.Description, generator.ValidateDescription),
-	}
+	fields := generator.Fields()
 	var steps []step
-	if f.accessible {
-		// One question per step, so that the help of the module and
-		// description questions shows the name just typed.
-		for i := range server {
-			steps = append(steps, step{group: func() *huh.Group {
-				fields := []huh.Field{
-					f.input("Server name", text("lower-case letters, digits and dashes, e.g. weather"), &st.Name, generator.ValidateName),
-					f.input("Go module path", func() string { return "empty for example.com/" + name() }, &st.Module, optional(generator.ValidateModule)),
-					f.input("Description", func() string { return "one line; empty for \"The " + name() + " MCP server\"" }, &st.Description, generator.ValidateDescription),
+	placed := map[string]bool{}
+	for i, first := range fields {
+		page := []int{i}
+		if !f.accessible && first.Group != "" {
+			if placed[first.Group] {
+				continue
+			}
+			placed[first.Group] = true
+			for j := i + 1; j < len(fields); j++ {
+				if fields[j].Group == first.Group {
+					page = append(page, j)
 				}
-				return huh.NewGroup(fields[i])
-			}})
+			}
 		}
-	} else {
-		steps = append(steps, step{group: func() *huh.Group { return huh.NewGroup(server...).Title("New MCP server") }})
+		steps = append(steps, step{
+			hide: func() bool { return !f.current().Applies(first.Key) },
+			group: func() *huh.Group {
+				var qs []huh.Field
+				for _, k := range page {
+					qs = append(qs, f.question(k, fields[k]))
+				}
+				g := huh.NewGroup(qs...)
+				if first.Group != "" && !f.accessible {
+					g.Title(first.Group)
+				}
+				return g
+			},
+		})
 	}
-	return append(steps, []step{
-		{group: func() *huh.Group {
-			return huh.NewGroup(
-				huh.NewMultiSelect[string]().
-					Title("Transports").
-					Description("space or x toggles, enter confirms").
-					Options(transportOptions...).
-					Value(&st.Transports).
-					Validate(func(l []string) error { return generator.ValidateTransports(generator.CanonicalTransports(l)) }),
-			)
-		}},
-		{group: func() *huh.Group {
-			return huh.NewGroup(
-				huh.NewSelect[string]().
-					Title("Authorization").
-					Options(authOptions...).
-					Value(&st.Auth).
-					Validate(generator.ValidateAuth),
-			)
-		}},
-		{
-			hide: func() bool { return st.Auth != generator.AuthJWTLocal },
-			group: func() *huh.Group {
-				return huh.NewGroup(
-					f.input("Token issuer", text("iss of the tokens; empty for the placeholder "+generator.PlaceholderIssuer), &st.Issuer, optional(generator.ValidateIssuer)),
-					f.input("Token audience", text("aud the tokens must carry; empty for the server's public URL of /mcp"), &st.Audience, generator.ValidateAudience),
-					f.input("JWKS URI", text("where the issuer publishes its signing keys; empty for a placeholder"), &st.JWKSURI, optional(generator.ValidateURL)),
-					huh.NewConfirm().
-						Title("Serve OAuth discovery and /login?").
-						Description("lets MCP clients find the authorization server").
-						Value(&st.OAuth),
-				).Title("JWT validation")
-			},
-		},
-		{
-			hide: func() bool { return st.Auth != generator.AuthJWTExternal },
-			group: func() *huh.Group {
-				return huh.NewGroup(
-					f.input("Claims header", text("the header the proxy forwards the claims in; empty for "+generator.DefaultProxyHeader), &st.ProxyHeader, optional(generator.ValidateHeaderName)),
-					f.input("Trusted proxies", text("CIDRs, comma-separated; only their forwarded claims are believed"), &st.TrustedProxies, func(s string) error {
-						return generator.ValidateCIDRs(splitList(s))
-					}),
-				).Title("Trusted proxy")
-			},
-		},
-		{group: func() *huh.Group {
-			return huh.NewGroup(
-				huh.NewMultiSelect[string]().
-					Title("Deployment artifacts").
-					Description("space or x toggles, enter confirms; none is fine").
-					Options(deployOptions...).
-					Value(&st.Deploy).
-					Validate(func(l []string) error { return generator.ValidateDeploy(generator.CanonicalDeploy(l)) }),
-			)
-		}},
-		{group: func() *huh.Group {
-			return huh.NewGroup(
-				huh.NewSelect[string]().
-					Title("License").
-					Description("the LICENSE file of the new repository").
-					Options(licenseOptions...).
-					Value(&st.License).
-					Validate(generator.ValidateLicense),
-			)
-		}},
-		{group: func() *huh.Group {
-			return huh.NewGroup(
-				huh.NewNote().
-					Title("Summary").
-					Description(st.summary(f.base)).
-					DescriptionFunc(func() string { return st.summary(f.base) }, st),
-				huh.NewConfirm().
-					Title("Generate the repository?").
-					Affirmative("Yes").
-					Negative("No").
-					Value(&st.Confirm),
-			)
-		}},
-	}...)
+	st := f.st
+	return append(steps, step{group: func() *huh.Group {
+		return huh.NewGroup(
+			huh.NewNote().
+				Title("Summary").
+				Description(st.summary(f.base)).
+				DescriptionFunc(func() string { return st.summary(f.base) }, st),
+			huh.NewConfirm().
+				Title("Generate the repository?").
+				Affirmative("Yes").
+				Negative("No").
+				Value(&st.Confirm),
+		)
+	}})
 }
 
 // wizard asks every answer on the terminal and returns them, marked as
@@ -425,7 +314,7 @@ func wizard(ctx context.Context, a generator.Answers, o wizardOptions) (generato
 	if !f.st.Confirm {
 		return generator.Answers{}, errDeclined
 	}
-	return f.st.answers(a), nil
+	return f.st.answers(a)
 }
 
 // runTUI runs every step in one full-screen form; steps that do not apply
@@ -531,51 +420,12 @@ func (l *lineInput) Read(p []byte) (int, error) {
 // equivalentCommand is the command line that generates the same repository
 // without the wizard: every answer that applies as a flag, shell-quoted.
 func equivalentCommand(a generator.Answers, o *newOptions) string {
-	parts := []string{"mcpforge", "new", shellQuote(a.Name)}
-	flag := func(name, value string) { parts = append(parts, "--"+name, shellQuote(value)) }
-	list := func(l []string, empty string) string {
-		if len(l) == 0 {
-			return empty
-		}
-		return strings.Join(l, ",")
-	}
-	for _, f := range generator.Fields() {
-		if f.Flag == "" || !a.Applies(f.Key) {
-			continue
-		}
-		switch f.Key {
-		case generator.KeyModule:
-			flag(f.Flag, a.Module)
-		case generator.KeyDescription:
-			flag(f.Flag, a.Description)
-		case generator.KeyTransports:
-			flag(f.Flag, list(a.Transports, ""))
-		case generator.KeyAuth:
-			flag(f.Flag, a.Auth)
-		case generator.KeyIssuer:
-			flag(f.Flag, a.Issuer)
-		case generator.KeyAudience:
-			flag(f.Flag, a.Audience)
-		case generator.KeyJWKSURI:
-			flag(f.Flag, a.JWKSURI)
-		case generator.KeyOAuth:
-			if a.OAuthEnabled() {
-				parts = append(parts, "--"+flagOAuth)
-			} else {
-				parts = append(parts, "--"+flagNoOAuth)
-			}
-		case generator.KeyProxyHeader:
-			flag(f.Flag, a.ProxyHeader)
-		case generator.KeyTrustedProxies:
-			flag(f.Flag, list(a.TrustedProxies, ""))
-		case generator.KeyDeploy:
-			flag(f.Flag, list(a.Deploy, "none"))
-		case generator.KeyLicense:
-			flag(f.Flag, a.License)
-		}
+	parts := []string{"mcpforge", "new"}
+	for _, arg := range a.Args() {
+		parts = append(parts, shellQuote(arg))
 	}
 	if o.dir != "" {
-		flag("dir", o.dir)
+		parts = append(parts, "--dir", shellQuote(o.dir))
 	}
 	for _, b := range []struct {
 		on   bool
