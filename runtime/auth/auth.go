@@ -106,13 +106,17 @@ type Options struct {
 	// Logger receives JWKS problems and refused requests (at debug level);
 	// nil discards them.
 	Logger *slog.Logger
+	// Observer, when set, is told every refused request and JWKS fetch
+	// (for metrics); nil records nothing.
+	Observer Observer
 }
 
 // Authenticator authenticates requests and authorizes tool use. It is safe
 // for concurrent use.
 type Authenticator struct {
-	logger *slog.Logger
-	now    func() time.Time // a field so tests can move the clock
+	logger   *slog.Logger
+	observer Observer         // nil records nothing
+	now      func() time.Time // a field so tests can move the clock
 
 	verifier verifier       // the strategy's: who the caller is
 	local    *jwtVerifier   // the verifier when it is jwt-local
@@ -147,6 +151,7 @@ func New(opts Options) (*Authenticator, error) {
 	}
 	a := &Authenticator{
 		logger:    logger,
+		observer:  opts.Observer,
 		now:       time.Now,
 		anonymous: cfg.Strategy == config.StrategyNone,
 		hideTools: cfg.HideUnauthorizedTools,
@@ -211,7 +216,7 @@ func New(opts Options) (*Authenticator, error) {
 			exposed:    exposed,
 			celClaims:  a.policy != nil,
 		}
-		if v.jwks, err = newJWKSCache(l, logger, now); err != nil {
+		if v.jwks, err = newJWKSCache(l, logger, now, opts.Observer); err != nil {
 			return nil, fmt.Errorf("%s.local.jwks_uri: %w", config.AuthTable, err)
 		}
 		a.verifier, a.local, a.jwks = v, v, v.jwks

@@ -94,6 +94,9 @@ func (a *Authenticator) Rules(next http.Handler) http.Handler {
 		}
 		if ok, expr := p.allows(id, r); !ok {
 			a.logger.Info("request denied by allow condition", "subject", id.Subject, "condition", expr)
+			if a.observer != nil {
+				a.observer.AuthFailed(ReasonForbidden)
+			}
 			writeJSON(w, http.StatusForbidden, "forbidden", "access denied by policy")
 			return
 		}

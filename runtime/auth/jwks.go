@@ -202,6 +202,7 @@ type jwksCache struct {
 	maxBytes        int64
 	logger          *slog.Logger
 	now             func() time.Time
+	observer        Observer // nil records nothing
 
 	// keys is read on every request without locking.
 	keys atomic.Pointer[keySet]
@@ -222,7 +223,7 @@ type fetchCall struct {
 	err  error
 }
 
-func newJWKSCache(l config.JWTLocal, logger *slog.Logger, now func() time.Time) (*jwksCache, error) {
+func newJWKSCache(l config.JWTLocal, logger *slog.Logger, now func() time.Time, observer Observer) (*jwksCache, error) {
 	if err := config.CheckJWKSURL(l.JWKSURI, l.AllowedJWKSHosts); err != nil {
 		return nil, err
 	}
@@ -241,6 +242,7 @@ func newJWKSCache(l config.JWTLocal, logger *slog.Logger, now func() time.Time) 
 		maxBytes:        l.JWKSMaxBytes,
 		logger:          logger,
 		now:             now,
+		observer:        observer,
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	c.client = &http.Client{
@@ -331,6 +333,9 @@ func (c *jwksCache) runFetch(call *fetchCall) {
 	call.err = err
 	c.mu.Unlock()
 	close(call.done)
+	if c.observer != nil {
+		c.observer.JWKSFetched(err)
+	}
 }
 
 func (c *jwksCache) fetch(ctx context.Context) (*keySet, time.Duration, error) {

@@ -27,6 +27,9 @@ func (a *Authenticator) limitFailures(next http.Handler) http.Handler {
 		// has failed at has no bucket to look up.
 		if r.Method != http.MethodOptions && l.tracked.Load() > 0 {
 			if wait, limited := l.blocked(limiterKey(clientAddr(r, a.trusted)), a.now()); limited {
+				if a.observer != nil {
+					a.observer.AuthFailed(ReasonRateLimited)
+				}
 				w.Header().Set("Retry-After", retryAfter(wait))
 				writeJSON(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts; retry later")
 				return

@@ -69,6 +69,9 @@ func (a *Authenticator) Scopes(next http.Handler) http.Handler {
 			a.logger.Error("scope check without the JSON-RPC envelope; request refused (Scopes must run behind httpserver's body reading)", "path", r.URL.Path)
 			writeJSON(w, http.StatusInternalServerError, "server_error", "the server cannot tell which tools this request calls")
 		case tool != "":
+			if a.observer != nil {
+				a.observer.AuthFailed(ReasonForbidden)
+			}
 			scope := strings.Join(a.toolScopes[tool], " ")
 			w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+scope+`", resource_metadata="`+a.resourceMeta+`"`)
 			writeJSON(w, http.StatusForbidden, "insufficient_scope", fmt.Sprintf("tool %q needs scope %s", tool, scope))

@@ -30,6 +30,9 @@ func (a *Authenticator) verify(next http.Handler) http.Handler {
 		id, presented, err := a.verifier.verify(r)
 		if err != nil {
 			a.failed(r)
+			if a.observer != nil {
+				a.observer.AuthFailed(reasonOf(err))
+			}
 			a.logger.Debug("request refused", "status", http.StatusUnauthorized, "reason", err.Error(), "client", clientAddr(r, a.trusted).String())
 			a.unauthorized(w, presented, err)
 			return

@@ -38,6 +38,41 @@ type Config struct {
 	// OAuth configures the OAuth discovery documents and the /login flow:
 	// the [oauth] table.
 	OAuth OAuth `toml:"oauth"`
+	// Telemetry configures the metrics endpoint: the [telemetry] table.
+	// Traces are configured by the standard OTEL_* environment variables
+	// instead, which every OpenTelemetry tool already knows.
+	Telemetry Telemetry `toml:"telemetry"`
+}
+
+// Telemetry is the [telemetry] table.
+type Telemetry struct {
+	// MetricsAddr is the host:port of the Prometheus metrics listener,
+	// separate from the MCP port so that metrics are never exposed where
+	// MCP clients connect; "" turns it off. Servers generated with
+	// observability default to [DefaultMetricsAddr] on the HTTP transports;
+	// on stdio the listener is off unless metrics_addr is set in the file or
+	// the environment (see [Telemetry.ListenAddr]).
+	MetricsAddr string `toml:"metrics_addr"`
+
+	// metricsAddrSet records that the file or the environment set
+	// MetricsAddr, which then applies on stdio too.
+	metricsAddrSet bool
+}
+
+// DefaultMetricsAddr is the metrics listener of a server generated with
+// observability when it serves HTTP: loopback, so that nothing is exposed
+// by accident (the Helm chart sets a pod address).
+const DefaultMetricsAddr = "127.0.0.1:9464"
+
+// ListenAddr is the metrics listen address for a server serving transport:
+// MetricsAddr, except that on stdio a default address is not used: a
+// stdio server is started by each client that uses it, and several of them
+// would contend for one port.
+func (t Telemetry) ListenAddr(transport string) string {
+	if transport == "stdio" && !t.metricsAddrSet {
+		return ""
+	}
+	return t.MetricsAddr
 }
 
 // Server is the [server] table.

@@ -486,6 +486,11 @@ func TestEncodedDefaultsLoadBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load of encoded defaults: %v\n%s", err, buf.String())
 	}
+	// The file sets every key, metrics_addr included, which Load records.
+	if !got.Telemetry.metricsAddrSet {
+		t.Error("telemetry.metrics_addr was in the file, but Load did not record it as set")
+	}
+	got.Telemetry.metricsAddrSet = false
 	if !reflect.DeepEqual(got, d) {
 		t.Fatalf("round trip changed the config:\n got %+v\nwant %+v", got, d)
 	}

@@ -50,6 +50,7 @@ func Load(path, envPrefix string, defaults Config) (Config, error) {
 			return Config{}, err
 		}
 		publicURLSet = md.IsDefined("server", "http", "public_url")
+		cfg.Telemetry.metricsAddrSet = md.IsDefined("telemetry", "metrics_addr")
 	}
 
 	if normalizePrefix(envPrefix) != "" {
@@ -59,6 +60,9 @@ func Load(path, envPrefix string, defaults Config) (Config, error) {
 		}
 		if set["server.http.public_url"] {
 			publicURLSet = true
+		}
+		if set["telemetry.metrics_addr"] {
+			cfg.Telemetry.metricsAddrSet = true
 		}
 	}
 

@@ -66,6 +66,7 @@ func (c Config) Validate() error {
 
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.oneOf("log.format", c.Log.Format, "text", "json")
+	v.metricsAddr("telemetry.metrics_addr", c.Telemetry.MetricsAddr, s.HTTP.Port)
 
 	a := c.Middleware.AccessLog
 	v.headerNames("middleware.access_log.redact_headers", a.RedactHeaders)
@@ -151,6 +152,26 @@ func (v *validator) host(key, h string) {
 		v.add(key, "%q contains a port; set the port in server.http.port", h)
 	case !isHostname(h):
 		v.add(key, "%q is not a valid host name or IP address", h)
+	}
+}
+
+// metricsAddr checks a listen address host:port, "" (off) allowed. It may
+// not be the MCP port, whose clients must not see the metrics.
+func (v *validator) metricsAddr(key, addr string, mcpPort int) {
+	if addr == "" {
+		return
+	}
+	_, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		v.add(key, "%q is not host:port; use such as %q, or \"\" to turn the metrics endpoint off", addr, DefaultMetricsAddr)
+		return
+	}
+	port, err := strconv.Atoi(portText)
+	switch {
+	case err != nil || port < 0 || port > 65535:
+		v.add(key, "port %q is not a number between 0 and 65535", portText)
+	case port != 0 && port == mcpPort:
+		v.add(key, "%q uses server.http.port (%d); metrics need a port of their own, such as 9464", addr, mcpPort)
 	}
 }
 

@@ -187,8 +187,20 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			// Deferred so a request that ends in a panic is logged too.
 			defer s.logRequest(r, rec, st, start, headers)
 		}
+		if s.observer != nil {
+			defer s.observeRequest(r, rec, start)
+		}
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// observeRequest tells the Observer about a request that was answered.
+func (s *Server) observeRequest(r *http.Request, rec *recorder, start time.Time) {
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.observer.HTTPRequest(r.Method, s.routeOf(r.URL.Path), status, time.Since(start))
 }
 
 func (s *Server) logRequest(r *http.Request, rec *recorder, st *requestState, start time.Time, headers headerFilter) {

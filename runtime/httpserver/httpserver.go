@@ -133,6 +133,20 @@ type Options struct {
 	// cannot check itself with the right error (promptargs: a missing
 	// prompt argument).
 	Checks []Check
+	// Observer, when set, is told every HTTP request once answered (for
+	// metrics); nil records nothing and costs nothing.
+	Observer Observer
+}
+
+// Observer is told each HTTP request the server answered. It runs on the
+// request path: it must be cheap and safe for concurrent use.
+type Observer interface {
+	// HTTPRequest reports a request: its method, its route (the path of
+	// the route that served it, "" when none did, so that unknown paths
+	// cannot multiply what is recorded), the status answered, and the time
+	// from its arrival to the end of its response (for a stream: until it
+	// closed).
+	HTTPRequest(method, route string, status int, elapsed time.Duration)
 }
 
 // Check inspects a JSON-RPC request body and its envelope before mcp-go
@@ -185,6 +199,8 @@ type Server struct {
 
 	readyChecks []ReadyCheck
 	checks      []Check
+	observer    Observer
+	routes      map[string]bool // the paths routed, for Observer; "/x/" a subtree
 
 	serving      atomic.Bool
 	readyOnce    sync.Once // the first time /ready answers 200
@@ -238,6 +254,7 @@ func New(opts Options) (*Server, error) {
 		transports:  transports,
 		readyChecks: slices.Clone(opts.ReadyChecks),
 		checks:      slices.Clone(opts.Checks),
+		observer:    opts.Observer,
 		sseTrack:    newSSETracker(),
 		accessOut:   newAccessWriter(cmp.Or[io.Writer](opts.LogOutput, os.Stderr)),
 		sessions:    newSessionRegistry(h.SessionIdleTimeout.Duration, h.MaxSessions, h.MaxSessionsPerSubject),
@@ -299,8 +316,25 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 
+	s.routes = make(map[string]bool, len(rt.paths))
+	for p := range rt.paths {
+		s.routes[p] = true
+	}
 	s.handler = s.middleware(rt)
 	return s, nil
+}
+
+// routeOf is the routed path that serves path, "" for none.
+func (s *Server) routeOf(path string) string {
+	if s.routes[path] {
+		return path
+	}
+	for p := range s.routes {
+		if len(p) > 1 && p[len(p)-1] == '/' && len(path) > len(p) && path[:len(p)] == p {
+			return p
+		}
+	}
+	return ""
 }
 
 // copyBodyBelow is the body size below which mcp-go is handed the request

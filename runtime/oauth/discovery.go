@@ -74,12 +74,13 @@ func discoveryURLs(issuer string) ([]string, error) {
 // backoff however many clients ask, rather than one per request. Nothing
 // expired is served.
 type metadataCache struct {
-	issuer  string
-	ttl     time.Duration
-	backoff time.Duration
-	fetch   *fetcher
-	logger  *slog.Logger
-	now     func() time.Time
+	issuer   string
+	ttl      time.Duration
+	backoff  time.Duration
+	fetch    *fetcher
+	logger   *slog.Logger
+	now      func() time.Time
+	observer Observer // nil records nothing
 
 	mu        sync.Mutex
 	doc       *metadata
@@ -172,6 +173,19 @@ func (c *metadataCache) run(call *metadataCall) {
 	}
 	call.doc, call.err = doc, err
 	close(call.done)
+	if c.observer != nil {
+		c.observer.RelayFetched(err)
+	}
+}
+
+// Observer is told each fetch of the authorization server's metadata, the
+// document relayed at /.well-known/oauth-authorization-server, for metrics.
+// It must be safe for concurrent use. A nil Observer in [Options] records
+// nothing.
+type Observer interface {
+	// RelayFetched is called after each fetch with its error, nil when a
+	// usable document was loaded.
+	RelayFetched(err error)
 }
 
 // discover tries each discovery URL in order and returns the first usable

@@ -110,6 +110,9 @@ type Options struct {
 	// outcome of logins; nil discards them. Secrets and tokens are never
 	// logged.
 	Logger *slog.Logger
+	// Observer, when set, is told each fetch of the authorization
+	// server's metadata (for metrics); nil records nothing.
+	Observer Observer
 	// Transport, when set, carries the outbound requests (for example
 	// through a proxy or with a private certificate authority); the
 	// host allow-list and the https rule apply all the same. nil means a
@@ -204,6 +207,7 @@ func New(opts Options) (*Handler, error) {
 		usedStates: newUsedStates(maxUsedStates),
 	}
 	h.meta = newMetadataCache(issuer, cfg.MetadataCacheTTL.Duration, cfg.MetadataFailureBackoff.Duration, f, logger, func() time.Time { return h.now() })
+	h.meta.observer = opts.Observer
 
 	if h.prmBody, err = resourceMetadata(cfg, issuer, resource, scopes); err != nil {
 		return nil, err

@@ -1,0 +1,223 @@
+// Package telemetry observes an MCP server: Prometheus metrics on a
+// listener of their own and OpenTelemetry traces exported over OTLP.
+//
+// Metrics follow the OpenTelemetry semantic conventions for MCP, in their
+// Prometheus form (dots as underscores, the unit as a suffix):
+//
+//   - mcp_server_operation_duration_seconds, a histogram of every MCP
+//     request with the labels mcp_method_name, gen_ai_tool_name,
+//     gen_ai_prompt_name, error_type (tool_error for a tool result with
+//     isError, the JSON-RPC error code otherwise), mcp_protocol_version and
+//     network_transport (tcp, or pipe on stdio), in the convention's
+//     buckets;
+//   - mcp_server_session_duration_seconds, recorded when a session ends;
+//   - http_server_request_duration_seconds, every HTTP request by method,
+//     route and status;
+//   - mcp_server_auth_failures_total by reason, mcp_server_jwks_fetches_total
+//     and mcp_server_oauth_metadata_fetches_total by result;
+//   - mcp_server_build_info, and the Go runtime and process collectors.
+//
+// Label values come only from what the server knows: its registered tools
+// and prompts, the MCP methods and protocol versions, the error codes it
+// answers with. Anything else is "_OTHER", so that no client can make the
+// number of series grow.
+//
+// Traces use the OpenTelemetry SDK with the OTLP exporter configured by the
+// standard environment variables (OTEL_EXPORTER_OTLP_ENDPOINT,
+// OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or grpc, OTEL_TRACES_SAMPLER,
+// OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, ...); tracing is off while
+// no endpoint is set. Every MCP request gets one SERVER span named
+// "{mcp.method.name} {target}" (for example "tools/call hello_world"),
+// whose parent is the caller's traceparent in the request's _meta or, when
+// there is none, in the HTTP traceparent header. Tools get the span in
+// their context, so that their own outgoing calls continue the trace, and
+// log records made with that context carry trace_id and span_id (see
+// [LogHandler]).
+//
+// Durations and spans come from mcp-go's request tracing hooks, not from an
+// HTTP middleware: on the legacy SSE transport the HTTP request ends with
+// 202 before the tool runs, and stdio has no HTTP at all.
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Options configures [Start].
+type Options struct {
+	// Service and Version name the server: the service.name of its spans
+	// (unless OTEL_SERVICE_NAME says otherwise) and the labels of
+	// mcp_server_build_info.
+	Service, Version string
+	// Transport is the transport served: "stdio", "http" or "sse".
+	Transport string
+	// MetricsAddr is the host:port of the metrics listener; "" serves no
+	// metrics endpoint (metrics are still recorded, for tests).
+	MetricsAddr string
+	// Logger receives telemetry's own problems; slog.Default() when nil.
+	Logger *slog.Logger
+	// Getenv reads the OTEL_* variables; os.Getenv when nil.
+	Getenv func(string) string
+}
+
+// Telemetry records the metrics and spans of one server. Its methods are
+// safe for concurrent use. The zero value is not usable; call [Start].
+type Telemetry struct {
+	logger    *slog.Logger
+	transport string // network.transport: "tcp" or "pipe"
+
+	registry *prometheus.Registry
+	metrics  *metrics
+
+	tracer   trace.Tracer // nil while tracing is off
+	provider *sdktrace.TracerProvider
+
+	metricsSrv *http.Server
+	metricsLn  net.Listener
+
+	sessions sync.Map // session id -> time.Time it began
+
+	shutdownOnce sync.Once
+}
+
+// Start sets up metrics and, when an OTLP endpoint is configured, tracing,
+// and starts the metrics listener. Problems never stop the server: a
+// listener that cannot bind and a tracing setup that fails are logged as
+// errors and leave that part off.
+func Start(ctx context.Context, opts Options) *Telemetry {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	t := &Telemetry{
+		logger:    logger,
+		transport: networkTransport(opts.Transport),
+		registry:  prometheus.NewRegistry(),
+	}
+	t.metrics = newMetrics(t.registry, opts.Service, opts.Version)
+
+	tp, err := newTracerProvider(ctx, opts)
+	switch {
+	case err != nil:
+		logger.Error("tracing is off: cannot set up the OTLP exporter; check the OTEL_EXPORTER_OTLP_* variables", "error", err)
+	case tp != nil:
+		t.provider = tp
+		t.tracer = tp.Tracer(instrumentationName, trace.WithInstrumentationVersion(opts.Version))
+		logger.Info("tracing to OTLP", "protocol", otlpProtocol(getenv(opts.Getenv)))
+	}
+
+	if opts.MetricsAddr != "" {
+		t.serveMetrics(opts.MetricsAddr)
+	}
+	return t
+}
+
+// instrumentationName is the name of the tracer, the scope of every span.
+const instrumentationName = "mcpforge/telemetry"
+
+// networkTransport is the network.transport of an MCP transport.
+func networkTransport(transport string) string {
+	if transport == "stdio" {
+		return "pipe"
+	}
+	return "tcp"
+}
+
+// serveMetrics serves the registry in the Prometheus text format at
+// /metrics on addr, in the background.
+func (t *Telemetry) serveMetrics(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.logger.Error("metrics endpoint is off: cannot listen; choose another telemetry.metrics_addr, or \"\" to turn it off", "addr", addr, "error", err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", t.Handler())
+	t.metricsLn = ln
+	t.metricsSrv = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(t.logger.Handler(), slog.LevelWarn),
+	}
+	t.logger.Info("serving metrics", "addr", ln.Addr().String(), "path", "/metrics")
+	go func() {
+		if err := t.metricsSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.logger.Error("metrics endpoint stopped", "error", err)
+		}
+	}()
+}
+
+// MetricsAddr is the address the metrics listener is bound to, "" when
+// there is none.
+func (t *Telemetry) MetricsAddr() string {
+	if t.metricsLn == nil {
+		return ""
+	}
+	return t.metricsLn.Addr().String()
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (t *Telemetry) Handler() http.Handler {
+	return promhttp.HandlerFor(t.registry, promhttp.HandlerOpts{
+		ErrorLog:      slog.NewLogLogger(t.logger.Handler(), slog.LevelWarn),
+		ErrorHandling: promhttp.ContinueOnError,
+	})
+}
+
+// Registry is where the metrics are registered, for tests and for a
+// server's own metrics.
+func (t *Telemetry) Registry() *prometheus.Registry { return t.registry }
+
+// ServerOptions install the request tracing of t on an MCP server: pass
+// them to server.NewMCPServer. They replace the server's hooks, so that
+// they must be the only server.WithHooks option.
+func (t *Telemetry) ServerOptions() []server.ServerOption {
+	return []server.ServerOption{
+		server.WithTracer(requestTracer{t}),
+		server.WithPropagator(headerPropagator{}),
+		server.WithMetaPropagator(metaPropagator{}),
+		server.WithHooks(t.hooks()),
+	}
+}
+
+// Shutdown ends what Start began: the metrics listener closes and the spans
+// not yet exported are flushed, within ctx. Calls after the first do
+// nothing.
+func (t *Telemetry) Shutdown(ctx context.Context) error {
+	var err error
+	t.shutdownOnce.Do(func() {
+		if t.metricsSrv != nil {
+			err = errors.Join(err, t.metricsSrv.Shutdown(ctx))
+			// Serve may not have taken the listener over yet, and then
+			// Shutdown does not close it.
+			_ = t.metricsLn.Close()
+		}
+		if t.provider != nil {
+			if e := t.provider.Shutdown(ctx); e != nil {
+				err = errors.Join(err, errors.New("flushing spans: "+e.Error()))
+			}
+		}
+	})
+	return err
+}
+
+// goVersion is the Go version the server was built with.
+func goVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.GoVersion
+	}
+	return "unknown"
+}

@@ -1,0 +1,427 @@
+package telemetry
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+)
+
+// TestOperationMetrics: real calls by a real client, a failing one among
+// them, show up in the histogram with the convention's labels and buckets,
+// and nothing a client names that the server does not know becomes a label.
+func TestOperationMetrics(t *testing.T) {
+	tel := startTelemetry(t, "http")
+	c := connect(t, newTestServer(tel), nil)
+
+	for range 3 {
+		if _, err := callTool(c, "hello_world", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := callTool(c, "broken", nil)
+	if err != nil || !res.IsError {
+		t.Fatalf("broken: %v, %+v; want a result with isError", err, res)
+	}
+	if _, err := callTool(c, "no-such-tool-1", nil); err == nil {
+		t.Fatal("calling an unknown tool succeeded")
+	}
+	if _, err := callTool(c, "no-such-tool-2", nil); err == nil {
+		t.Fatal("calling an unknown tool succeeded")
+	}
+	get := mcp.GetPromptRequest{}
+	get.Params.Name = "greeting"
+	if _, err := c.GetPrompt(context.Background(), get); err != nil {
+		t.Fatal(err)
+	}
+	get.Params.Name = "no-such-prompt"
+	if _, err := c.GetPrompt(context.Background(), get); err == nil {
+		t.Fatal("getting an unknown prompt succeeded")
+	}
+
+	mfs := scrape(t, tel)
+	base := map[string]string{"mcp_protocol_version": mcp.LATEST_LEGACY_PROTOCOL_VERSION, "network_transport": "tcp"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tt := range []struct {
+		labels map[string]string
+		count  uint64
+	}{
+		{with("mcp_method_name", "tools/call", "gen_ai_tool_name", "hello_world", "error_type", ""), 3},
+		{with("mcp_method_name", "tools/call", "gen_ai_tool_name", "broken", "error_type", ToolError), 1},
+		// Both unknown tools share one series: their names are not labels.
+		{with("mcp_method_name", "tools/call", "gen_ai_tool_name", Other, "error_type", fmt.Sprint(mcp.INVALID_PARAMS)), 2},
+		{with("mcp_method_name", "prompts/get", "gen_ai_prompt_name", "greeting", "error_type", ""), 1},
+		{with("mcp_method_name", "prompts/get", "gen_ai_prompt_name", Other), 1},
+		{with("mcp_method_name", "initialize", "error_type", ""), 1},
+	} {
+		m := series(mfs, MetricOperationDuration, tt.labels)
+		if m == nil {
+			t.Errorf("no %s series with %v; have:\n%s", MetricOperationDuration, tt.labels, dump(mfs[MetricOperationDuration].GetMetric()))
+			continue
+		}
+		if got := m.GetHistogram().GetSampleCount(); got != tt.count {
+			t.Errorf("%v: count %d, want %d", tt.labels, got, tt.count)
+		}
+	}
+	for _, m := range mfs[MetricOperationDuration].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if strings.Contains(l.GetValue(), "no-such") {
+				t.Errorf("label %s=%q: a name the client made up became a label value", l.GetName(), l.GetValue())
+			}
+		}
+		var bounds []float64
+		for _, b := range m.GetHistogram().GetBucket() {
+			bounds = append(bounds, b.GetUpperBound())
+		}
+		if !slices.Equal(bounds, append(slices.Clone(durationBuckets), math.Inf(1))) {
+			t.Errorf("buckets %v, want the convention's %v", bounds, durationBuckets)
+		}
+	}
+	var names []string
+	for _, l := range mfs[MetricOperationDuration].GetMetric()[0].GetLabel() {
+		names = append(names, l.GetName())
+	}
+	if want := slices.Sorted(slices.Values(operationLabels)); !slices.Equal(names, want) {
+		t.Errorf("labels %v, want %v", names, want)
+	}
+	if series(mfs, MetricBuildInfo, map[string]string{"service_name": "test", "service_version": "1.0.0"}).GetGauge().GetValue() != 1 {
+		t.Errorf("%s{service_name=test,service_version=1.0.0} is not 1", MetricBuildInfo)
+	}
+	if mfs["go_goroutines"] == nil || mfs["process_cpu_seconds_total"] == nil {
+		t.Error("Go runtime or process metrics are missing")
+	}
+}
+
+func dump[T fmt.Stringer](ms []T) string {
+	var b strings.Builder
+	for _, m := range ms {
+		b.WriteString(m.String() + "\n")
+	}
+	return b.String()
+}
+
+// TestSessionDuration: a session that ends is recorded once.
+func TestSessionDuration(t *testing.T) {
+	tel := startTelemetry(t, "http")
+	c := connect(t, newTestServer(tel), nil)
+	if series(scrape(t, tel), MetricSessionDuration, nil) != nil {
+		t.Fatal("a session duration was recorded while the session is open")
+	}
+	if err := c.Close(); err != nil { // DELETE ends the session
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m := series(scrape(t, tel), MetricSessionDuration, map[string]string{"network_transport": "tcp", "mcp_protocol_version": mcp.LATEST_LEGACY_PROTOCOL_VERSION})
+		if m != nil && m.GetHistogram().GetSampleCount() == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no session duration after the session ended: %v", m)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestObservers: what auth, oauth and httpserver report is counted, with
+// unknown values folded into _OTHER.
+func TestObservers(t *testing.T) {
+	tel := startTelemetry(t, "http")
+	tel.AuthFailed("expired")
+	tel.AuthFailed("expired")
+	tel.AuthFailed("made-up")
+	tel.JWKSFetched(nil)
+	tel.JWKSFetched(errors.New("down"))
+	tel.RelayFetched(errors.New("down"))
+	tel.HTTPRequest("POST", "/mcp", 200, 3*time.Millisecond)
+	tel.HTTPRequest("BREW", "", 418, time.Millisecond)
+
+	mfs := scrape(t, tel)
+	for _, tt := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{MetricAuthFailures, map[string]string{"reason": "expired"}, 2},
+		{MetricAuthFailures, map[string]string{"reason": Other}, 1},
+		{MetricAuthFailures, map[string]string{"reason": "signature"}, 0},
+		{MetricJWKSFetches, map[string]string{"result": "ok"}, 1},
+		{MetricJWKSFetches, map[string]string{"result": "error"}, 1},
+		{MetricRelayFetches, map[string]string{"result": "error"}, 1},
+		{MetricRelayFetches, map[string]string{"result": "ok"}, 0},
+	} {
+		m := series(mfs, tt.name, tt.labels)
+		if m == nil || m.GetCounter().GetValue() != tt.want {
+			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, m, tt.want)
+		}
+	}
+	if m := series(mfs, MetricHTTPDuration, map[string]string{"http_request_method": "POST", "http_route": "/mcp", "http_response_status_code": "200"}); m.GetHistogram().GetSampleCount() != 1 {
+		t.Errorf("POST /mcp 200 not recorded: %v", m)
+	}
+	if m := series(mfs, MetricHTTPDuration, map[string]string{"http_request_method": Other, "http_route": Other, "http_response_status_code": "418"}); m.GetHistogram().GetSampleCount() != 1 {
+		t.Errorf("an unknown method and route are not _OTHER: %v", m)
+	}
+}
+
+// TestRecordingAllocatesNothing: once a label combination has been seen,
+// recording a call allocates nothing.
+func TestRecordingAllocatesNothing(t *testing.T) {
+	tel := startTelemetry(t, "http")
+	op := &operation{t: tel, start: time.Now(), method: "tools/call", tool: "hello_world", protocol: mcp.LATEST_LEGACY_PROTOCOL_VERSION}
+	op.End()
+	if n := testing.AllocsPerRun(1000, op.End); n != 0 {
+		t.Errorf("recording a tools/call allocates %v times, want 0", n)
+	}
+	failed := &operation{t: tel, start: time.Now(), method: "tools/call", tool: "nope", unknown: true, errSet: true, errCode: mcp.INVALID_PARAMS}
+	failed.End()
+	if n := testing.AllocsPerRun(1000, failed.End); n != 0 {
+		t.Errorf("recording a failed tools/call allocates %v times, want 0", n)
+	}
+}
+
+// BenchmarkRecordOperation is the cost of recording one call.
+func BenchmarkRecordOperation(b *testing.B) {
+	tel := Start(context.Background(), Options{Service: "bench", Version: "1", Transport: "http", Logger: slog.New(slog.DiscardHandler)})
+	defer tel.Shutdown(context.Background())
+	op := &operation{t: tel, start: time.Now(), method: "tools/call", tool: "hello_world"}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			op.End()
+		}
+	})
+}
+
+// TestMetricsListener: the endpoint serves /metrics on its own address,
+// and one that cannot bind is logged and leaves the rest working.
+func TestMetricsListener(t *testing.T) {
+	tel := Start(context.Background(), Options{Service: "test", Version: "1", Transport: "http", MetricsAddr: "127.0.0.1:0", Logger: testLogger(t)})
+	defer tel.Shutdown(context.Background())
+	addr := tel.MetricsAddr()
+	if addr == "" {
+		t.Fatal("no metrics listener")
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mfs := parseMetrics(t, resp.Body)
+	resp.Body.Close()
+	if mfs[MetricBuildInfo] == nil {
+		t.Errorf("GET /metrics lacks %s", MetricBuildInfo)
+	}
+
+	var log bytes.Buffer
+	busy := Start(context.Background(), Options{Service: "test", Version: "1", Transport: "http", MetricsAddr: addr, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	defer busy.Shutdown(context.Background())
+	if busy.MetricsAddr() != "" {
+		t.Error("a second listener bound an address in use")
+	}
+	if !strings.Contains(log.String(), "level=ERROR") || !strings.Contains(log.String(), "metrics_addr") {
+		t.Errorf("a listener that cannot bind is not logged as an error naming the key: %s", log.String())
+	}
+	busy.AuthFailed("missing") // still records
+}
+
+// TestShutdownClosesListener: after Shutdown the metrics port is free.
+func TestShutdownClosesListener(t *testing.T) {
+	tel := Start(context.Background(), Options{Service: "test", Version: "1", Transport: "http", MetricsAddr: "127.0.0.1:0", Logger: testLogger(t)})
+	addr := tel.MetricsAddr()
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("metrics address still in use after Shutdown: %v", err)
+	}
+	ln.Close()
+}
+
+const (
+	callerTraceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	callerSpanID  = "00f067aa0ba902b7"
+	headerTraceID = "0af7651916cd43dd8448eb211c80319c"
+	headerSpanID  = "b7ad6b7169203331"
+)
+
+func traceparent(traceID, spanID string) string { return "00-" + traceID + "-" + spanID + "-01" }
+
+// TestSpans: each request is one SERVER span named after its method and
+// target, parented by the caller's _meta.traceparent, else by the HTTP
+// traceparent header, and flushed on Shutdown.
+func TestSpans(t *testing.T) {
+	recv := newOTLPReceiver(t)
+	traceTo(t, recv)
+	tel := startTelemetry(t, "http")
+	if tel.tracer == nil {
+		t.Fatal("tracing is off with OTEL_EXPORTER_OTLP_ENDPOINT set")
+	}
+	c := connect(t, newTestServer(tel), map[string]string{"traceparent": traceparent(headerTraceID, headerSpanID)})
+
+	if _, err := callTool(c, "hello_world", map[string]any{"traceparent": traceparent(callerTraceID, callerSpanID)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := callTool(c, "broken", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	byName := map[string]*tracepb.Span{}
+	for _, s := range recv.received() {
+		if s.GetKind() != tracepb.Span_SPAN_KIND_SERVER {
+			t.Errorf("span %q has kind %v, want SERVER only", s.GetName(), s.GetKind())
+		}
+		byName[s.GetName()] = s
+	}
+	hello := byName["tools/call hello_world"]
+	if hello == nil {
+		t.Fatalf("no span \"tools/call hello_world\"; got %v", keys(byName))
+	}
+	if got := hex.EncodeToString(hello.GetTraceId()); got != callerTraceID {
+		t.Errorf("hello_world span: trace id %s, want the _meta traceparent's %s", got, callerTraceID)
+	}
+	if got := hex.EncodeToString(hello.GetParentSpanId()); got != callerSpanID {
+		t.Errorf("hello_world span: parent %s, want %s", got, callerSpanID)
+	}
+	a := spanAttrs(hello)
+	for k, v := range map[string]string{
+		"mcp.method.name": "tools/call", "gen_ai.tool.name": "hello_world", "gen_ai.operation.name": "execute_tool",
+		"network.transport": "tcp", "mcp.protocol.version": mcp.LATEST_LEGACY_PROTOCOL_VERSION,
+	} {
+		if a[k] != v {
+			t.Errorf("hello_world span: %s = %q, want %q", k, a[k], v)
+		}
+	}
+	if a["mcp.session.id"] == "" || a["jsonrpc.request.id"] == "" {
+		t.Errorf("hello_world span lacks mcp.session.id or jsonrpc.request.id: %v", a)
+	}
+
+	broken := byName["tools/call broken"]
+	if broken == nil {
+		t.Fatalf("no span \"tools/call broken\"; got %v", keys(byName))
+	}
+	if got := hex.EncodeToString(broken.GetTraceId()); got != headerTraceID {
+		t.Errorf("broken span: trace id %s, want the HTTP header's %s", got, headerTraceID)
+	}
+	if spanAttrs(broken)["error.type"] != ToolError || broken.GetStatus().GetCode() != tracepb.Status_STATUS_CODE_ERROR {
+		t.Errorf("broken span: error.type %q, status %v; want tool_error and ERROR", spanAttrs(broken)["error.type"], broken.GetStatus())
+	}
+	if byName["initialize"] == nil {
+		t.Errorf("no initialize span; got %v", keys(byName))
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	return slices.Sorted(func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+}
+
+// TestStdioSpans: on stdio the _meta traceparent is the parent too, the
+// transport is pipe, and the tool's context carries the span, which log
+// records made with it name.
+func TestStdioSpans(t *testing.T) {
+	recv := newOTLPReceiver(t)
+	traceTo(t, recv)
+	tel := startTelemetry(t, "stdio")
+	s := newTestServer(tel)
+	records := make(recordsTo, 1)
+	logger := slog.New(LogHandler(records))
+	s.AddTool(mcp.NewTool("logs"), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		logger.InfoContext(ctx, "inside the tool")
+		return mcp.NewToolResultText("ok"), nil
+	})
+
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.NewStdioServer(s).Listen(ctx, inR, outW) }()
+	go func() { _, _ = io.Copy(io.Discard, outR) }()
+
+	msgs := []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"logs","_meta":{"traceparent":"` + traceparent(callerTraceID, callerSpanID) + `"}}}`,
+	}
+	for _, m := range msgs {
+		if _, err := io.WriteString(inW, m+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logged slog.Record
+	select {
+	case logged = <-records:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the tool did not run")
+	}
+	time.Sleep(50 * time.Millisecond) // the span ends once the response is written
+	cancel()
+	inW.Close()
+	<-done
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	var span *tracepb.Span
+	for _, sp := range recv.received() {
+		if sp.GetName() == "tools/call logs" {
+			span = sp
+		}
+	}
+	if span == nil {
+		t.Fatalf("no span \"tools/call logs\" over stdio")
+	}
+	if got := hex.EncodeToString(span.GetTraceId()); got != callerTraceID {
+		t.Errorf("stdio span: trace id %s, want %s", got, callerTraceID)
+	}
+	if spanAttrs(span)["network.transport"] != "pipe" {
+		t.Errorf("stdio span: network.transport %q, want pipe", spanAttrs(span)["network.transport"])
+	}
+	if a := attrsOf(logged); a["trace_id"] != callerTraceID || a["span_id"] != hex.EncodeToString(span.GetSpanId()) {
+		t.Errorf("the tool's log record has trace_id %q and span_id %q, want its span's %s and %x", a["trace_id"], a["span_id"], callerTraceID, span.GetSpanId())
+	}
+}
+
+// TestTracingOff: without an endpoint, no tracer is set up.
+func TestTracingOff(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
+	if tel := startTelemetry(t, "http"); tel.tracer != nil {
+		t.Error("tracing is on without an OTLP endpoint")
+	}
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+	t.Setenv("OTEL_SDK_DISABLED", "true")
+	if tel := startTelemetry(t, "http"); tel.tracer != nil {
+		t.Error("tracing is on with OTEL_SDK_DISABLED=true")
+	}
+}

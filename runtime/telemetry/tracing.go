@@ -1,0 +1,405 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/mark3labs/mcp-go/tracing"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// propagator reads and writes W3C trace context and baggage. It is also
+// installed as OpenTelemetry's global propagator, so that the HTTP clients
+// of tools instrumented with OpenTelemetry pass the trace on.
+var propagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+
+func getenv(f func(string) string) func(string) string {
+	if f == nil {
+		return os.Getenv
+	}
+	return f
+}
+
+// otlpProtocol is the OTLP protocol the OTEL_* variables ask for traces.
+func otlpProtocol(env func(string) string) string {
+	if p := strings.TrimSpace(env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")); p != "" {
+		return p
+	}
+	if p := strings.TrimSpace(env("OTEL_EXPORTER_OTLP_PROTOCOL")); p != "" {
+		return p
+	}
+	return "http/protobuf"
+}
+
+// newTracerProvider builds the tracer provider the OTEL_* variables
+// describe, or nil when tracing is off: no OTLP endpoint, the SDK disabled,
+// or OTEL_TRACES_EXPORTER=none. The exporters and the sampler read the
+// remaining variables themselves.
+func newTracerProvider(ctx context.Context, opts Options) (*sdktrace.TracerProvider, error) {
+	env := getenv(opts.Getenv)
+	if strings.EqualFold(strings.TrimSpace(env("OTEL_SDK_DISABLED")), "true") {
+		return nil, nil
+	}
+	switch exp := strings.TrimSpace(env("OTEL_TRACES_EXPORTER")); exp {
+	case "", "otlp":
+	case "none":
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("OTEL_TRACES_EXPORTER %q is not supported; use otlp or none", exp)
+	}
+	if env("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" {
+		return nil, nil
+	}
+
+	var exporter sdktrace.SpanExporter
+	var err error
+	switch p := otlpProtocol(env); p {
+	case "http/protobuf":
+		exporter, err = otlptracehttp.New(ctx)
+	case "grpc":
+		exporter, err = otlptracegrpc.New(ctx)
+	default:
+		return nil, fmt.Errorf("OTLP protocol %q is not supported; use http/protobuf or grpc", p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Later detectors win: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
+	// override the server's own name and version.
+	res, err := resource.New(ctx,
+		resource.WithTelemetrySDK(),
+		resource.WithAttributes(
+			attribute.String("service.name", opts.Service),
+			attribute.String("service.version", opts.Version),
+		),
+		resource.WithFromEnv(),
+	)
+	if err != nil {
+		// A malformed OTEL_RESOURCE_ATTRIBUTES still leaves a usable resource.
+		otel.Handle(err)
+	}
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithBatcher(exporter),
+		sdktrace.WithResource(res),
+	)
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(propagator)
+	return tp, nil
+}
+
+// headerPropagator reads the HTTP traceparent header (mcp-go's
+// tracing.Propagator). mcp-go asks it after the _meta propagator, whose
+// trace context, when there is one, takes precedence as the MCP semantic
+// conventions say: the header is then ignored.
+type headerPropagator struct{}
+
+func (headerPropagator) Inject(ctx context.Context, h http.Header) {
+	propagator.Inject(ctx, propagation.HeaderCarrier(h))
+}
+
+func (headerPropagator) Extract(ctx context.Context, h http.Header) context.Context {
+	if trace.SpanContextFromContext(ctx).IsRemote() || h == nil {
+		return ctx
+	}
+	return propagator.Extract(ctx, propagation.HeaderCarrier(h))
+}
+
+// metaPropagator reads and writes traceparent, tracestate and baggage in
+// a request's _meta (SEP-414), on every transport (mcp-go's
+// tracing.MetaPropagator).
+type metaPropagator struct{}
+
+func (metaPropagator) InjectMeta(ctx context.Context, meta *mcp.Meta) *mcp.Meta {
+	c := propagation.MapCarrier{}
+	propagator.Inject(ctx, c)
+	if len(c) == 0 {
+		return meta
+	}
+	if meta == nil {
+		meta = &mcp.Meta{}
+	}
+	if meta.AdditionalFields == nil {
+		meta.AdditionalFields = make(map[string]any, len(c))
+	}
+	for k, v := range c {
+		meta.AdditionalFields[k] = v
+	}
+	return meta
+}
+
+func (metaPropagator) ExtractMeta(ctx context.Context, meta *mcp.Meta) context.Context {
+	if meta == nil || meta.AdditionalFields == nil {
+		return ctx
+	}
+	tp, _ := meta.AdditionalFields["traceparent"].(string)
+	if tp == "" {
+		return ctx
+	}
+	c := propagation.MapCarrier{"traceparent": tp}
+	if ts, ok := meta.AdditionalFields["tracestate"].(string); ok {
+		c["tracestate"] = ts
+	}
+	if b, ok := meta.AdditionalFields["baggage"].(string); ok {
+		c["baggage"] = b
+	}
+	return propagator.Extract(ctx, c)
+}
+
+// requestTracer is mcp-go's tracing.Tracer: it times every MCP request for
+// the metrics and, with tracing on, opens its SERVER span. mcp-go also asks
+// it for an INTERNAL span around each tool handler, which it does not
+// open: one span per request is what the conventions describe.
+type requestTracer struct{ t *Telemetry }
+
+// mcp-go's attribute names on the spans it asks for.
+const (
+	mcpGoMethod    = "mcp.method"
+	mcpGoToolName  = "mcp.tool.name"
+	mcpGoSessionID = "mcp.session.id"
+	mcpGoProtocol  = "mcp.protocol.version"
+)
+
+// nonRecording is the span mcp-go gets for what is not recorded.
+var nonRecording = tracing.SpanFromContext(context.Background())
+
+func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKind, attrs ...tracing.Attribute) (context.Context, tracing.Span) {
+	if kind != tracing.SpanKindServer {
+		return ctx, nonRecording
+	}
+	op := &operation{t: rt.t, start: time.Now()}
+	for _, a := range attrs {
+		switch a.Key {
+		case mcpGoMethod:
+			op.method = a.Value
+		case mcpGoSessionID:
+			op.sessionID = a.Value
+		case mcpGoProtocol:
+			op.protocol = a.Value
+		}
+	}
+	if op.protocol == "" {
+		op.protocol = protocolOf(ctx)
+	}
+	if tr := rt.t.tracer; tr != nil {
+		// The name and most attributes are known only at the end (the
+		// tool, the error), where they are set.
+		ctx, op.span = tr.Start(ctx, op.method, trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(op.start))
+	}
+	return tracing.ContextWithSpan(ctx, op), op
+}
+
+// protocolOf is the protocol version of the request of ctx: the one it
+// declares (2026-07-28 and later), else its session's.
+func protocolOf(ctx context.Context) string {
+	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.ProtocolVersion != "" {
+		return info.ProtocolVersion
+	}
+	if s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithProtocolVersion); ok {
+		return s.ProtocolVersion()
+	}
+	return ""
+}
+
+// operation is one MCP request in flight: mcp-go's span of it, filled in by
+// the hooks (see hooks) and recorded when it ends.
+type operation struct {
+	t     *Telemetry
+	start time.Time
+	span  trace.Span // nil while tracing is off
+
+	method, protocol, sessionID string
+	requestID                   any
+	tool, prompt                string // as the request names them
+	unknown                     bool   // the tool or prompt named is not registered
+	toolError                   bool   // a tools/call result with isError
+	errCode                     int    // the JSON-RPC error code answered, when errSet
+	errSet                      bool
+	errMessage                  string
+}
+
+func (op *operation) SetAttributes(attrs ...tracing.Attribute) {
+	for _, a := range attrs {
+		if a.Key == mcpGoToolName && op.tool == "" {
+			op.tool = a.Value
+		}
+	}
+}
+
+func (op *operation) RecordError(err error) {
+	if op.span != nil && err != nil {
+		op.span.RecordError(err)
+	}
+}
+
+func (op *operation) SetStatus(code tracing.StatusCode, description string) {
+	if code == tracing.StatusError && op.errMessage == "" {
+		op.errMessage = description
+	}
+}
+
+// key is the bounded label combination of the operation.
+func (op *operation) key() operationKey {
+	k := operationKey{method: methodName(op.method), protocol: protocolVersion(op.protocol), transport: op.t.transport}
+	switch k.method {
+	case string(mcp.MethodToolsCall):
+		k.tool = Other
+		if op.tool != "" && !op.unknown {
+			k.tool = op.tool
+		}
+	case string(mcp.MethodPromptsGet):
+		k.prompt = Other
+		if op.prompt != "" && !op.unknown {
+			k.prompt = op.prompt
+		}
+	}
+	switch {
+	case op.errSet:
+		k.errorType = errorCodeText(op.errCode)
+	case op.toolError:
+		k.errorType = ToolError
+	}
+	return k
+}
+
+func (op *operation) End() {
+	end := time.Now()
+	k := op.key()
+	op.t.recordOperation(k, end.Sub(op.start))
+	if op.span == nil {
+		return
+	}
+	name, target := k.method, k.tool+k.prompt // at most one is set
+	if target != "" && target != Other {
+		name += " " + target
+	}
+	op.span.SetName(name)
+	attrs := make([]attribute.KeyValue, 0, 10)
+	attrs = append(attrs,
+		attribute.String("mcp.method.name", k.method),
+		attribute.String("network.transport", k.transport))
+	if k.protocol != "" {
+		attrs = append(attrs, attribute.String("mcp.protocol.version", k.protocol))
+	}
+	if op.sessionID != "" {
+		attrs = append(attrs, attribute.String("mcp.session.id", op.sessionID))
+	}
+	if op.requestID != nil {
+		attrs = append(attrs, attribute.String("jsonrpc.request.id", fmt.Sprint(op.requestID)))
+	}
+	if k.tool != "" {
+		attrs = append(attrs, attribute.String("gen_ai.tool.name", k.tool), attribute.String("gen_ai.operation.name", "execute_tool"))
+	}
+	if k.prompt != "" {
+		attrs = append(attrs, attribute.String("gen_ai.prompt.name", k.prompt))
+	}
+	if k.errorType != "" {
+		attrs = append(attrs, attribute.String("error.type", k.errorType))
+		if op.errSet {
+			attrs = append(attrs, attribute.String("rpc.response.status_code", k.errorType))
+		}
+		op.span.SetStatus(codes.Error, op.errMessage)
+	}
+	op.span.SetAttributes(attrs...)
+	op.span.End(trace.WithTimestamp(end))
+}
+
+// operationOf is the operation of ctx, nil outside a request mcp-go traces.
+func operationOf(ctx context.Context) *operation {
+	op, _ := tracing.SpanFromContext(ctx).(*operation)
+	return op
+}
+
+// jsonrpcError is what mcp-go's request errors can turn into.
+type jsonrpcError interface {
+	ToJSONRPCError() mcp.JSONRPCError
+}
+
+// hooks fill in what mcp-go's span does not carry: the tool and prompt
+// names, isError results, the JSON-RPC error code, the request id; and time
+// the sessions.
+func (t *Telemetry) hooks() *server.Hooks {
+	h := &server.Hooks{}
+	h.AddBeforeAny(func(ctx context.Context, id any, _ mcp.MCPMethod, _ any) {
+		if op := operationOf(ctx); op != nil && op.span != nil {
+			op.requestID = id
+		}
+	})
+	h.AddBeforeInitialize(func(ctx context.Context, _ any, req *mcp.InitializeRequest) {
+		if op := operationOf(ctx); op != nil && op.protocol == "" {
+			op.protocol = req.Params.ProtocolVersion
+		}
+	})
+	h.AddBeforeCallTool(func(ctx context.Context, _ any, req *mcp.CallToolRequest) {
+		if op := operationOf(ctx); op != nil {
+			op.tool = req.Params.Name
+		}
+	})
+	h.AddAfterCallTool(func(ctx context.Context, _ any, _ *mcp.CallToolRequest, result any) {
+		if r, ok := result.(*mcp.CallToolResult); ok && r != nil && r.IsError {
+			if op := operationOf(ctx); op != nil {
+				op.toolError = true
+			}
+		}
+	})
+	h.AddBeforeGetPrompt(func(ctx context.Context, _ any, req *mcp.GetPromptRequest) {
+		if op := operationOf(ctx); op != nil {
+			op.prompt = req.Params.Name
+		}
+	})
+	h.AddOnError(func(ctx context.Context, _ any, _ mcp.MCPMethod, _ any, err error) {
+		op := operationOf(ctx)
+		if op == nil {
+			return
+		}
+		op.errSet, op.errCode = true, mcp.INTERNAL_ERROR
+		var je jsonrpcError
+		if errors.As(err, &je) {
+			op.errCode = je.ToJSONRPCError().Error.Code
+		}
+		// mcp-go looked the name up and did not find it: the name is the
+		// client's, not one of the server's, and must not become a label.
+		if errors.Is(err, server.ErrToolNotFound) || errors.Is(err, server.ErrPromptNotFound) {
+			op.unknown = true
+		}
+	})
+	h.AddOnRegisterSession(func(_ context.Context, s server.ClientSession) {
+		t.sessionStarted(s.SessionID())
+	})
+	h.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) {
+		protocol := ""
+		if p, ok := s.(server.SessionWithProtocolVersion); ok {
+			protocol = p.ProtocolVersion()
+		}
+		t.sessionEnded(s.SessionID(), protocol)
+	})
+	return h
+}
+
+// sessionStarted notes when session id began.
+func (t *Telemetry) sessionStarted(id string) {
+	t.sessions.Store(id, time.Now())
+}
+
+// sessionEnded records the duration of session id.
+func (t *Telemetry) sessionEnded(id, protocol string) {
+	v, ok := t.sessions.LoadAndDelete(id)
+	if !ok {
+		return
+	}
+	t.metrics.session.WithLabelValues(protocolVersion(protocol), t.transport).Observe(time.Since(v.(time.Time)).Seconds())
+}
