@@ -133,15 +133,15 @@ func TestUpdateEndToEnd(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(repo, "scratch.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errOut := runMCPForge(t, "update", "--dir", repo); code != exitUsage || !strings.Contains(errOut, "scratch.txt") {
+	if code, _, errOut := runCLI(t, "update", "--dir", repo); code != exitUsage || !strings.Contains(errOut, "scratch.txt") {
 		t.Errorf("update of a dirty tree: exit %d, want %d, naming the untracked file:\n%s", code, exitUsage, errOut)
 	}
 	os.Remove(filepath.Join(repo, "scratch.txt"))
-	code, out, errOut := runMCPForge(t, "update", "--dir", repo, "--dry-run")
+	code, out, errOut := runCLI(t, "update", "--dir", repo, "--dry-run")
 	if code != 0 || !strings.Contains(out, "-// "+e2eMarker+"v0.2.0") || git(t, repo, "status", "--porcelain") != "" {
 		t.Errorf("update --dry-run: exit %d, diff shown %v, tree %q\n%s%s", code, strings.Contains(out, e2eMarker), git(t, repo, "status", "--porcelain"), out, errOut)
 	}
-	code, out, errOut = runMCPForge(t, "update", "--dir", repo)
+	code, out, errOut = runCLI(t, "update", "--dir", repo)
 	if code != 0 {
 		t.Fatalf("update to v0.3.0: exit %d\n%s%s", code, out, errOut)
 	}
@@ -160,7 +160,7 @@ func TestUpdateEndToEnd(t *testing.T) {
 	// mcpforge diff shows the owner's edits against the v0.3.0 render.
 	git(t, repo, "add", ".")
 	git(t, repo, "commit", "-q", "-m", "update to mcpforge v0.3.0")
-	if code, out, errOut := runMCPForge(t, "diff", "--dir", repo); code != 0 || !strings.Contains(out, "+// Owner's note") || strings.Contains(out, "forecast.go") {
+	if code, out, errOut := runCLI(t, "diff", "--dir", repo); code != 0 || !strings.Contains(out, "+// Owner's note") || strings.Contains(out, "forecast.go") {
 		t.Errorf("mcpforge diff: exit %d, want the owner's note and not the owner's own tool:\n%s%s", code, out, errOut)
 	}
 }
@@ -246,13 +246,6 @@ func publishVersion(t *testing.T, root, proxy, version string) {
 	}
 	f.WriteString(version + "\n")
 	f.Close()
-}
-
-func runMCPForge(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code := run(args, strings.NewReader(""), &out, &errOut)
-	return code, out.String(), errOut.String()
 }
 
 func git(t *testing.T, dir string, args ...string) string {
