@@ -131,7 +131,7 @@ func writeConflict(out *bytes.Buffer, ours, theirs []string, theirLabel, eol str
 // and the owner has not resolved yet.
 func hasConflictMarkers(data []byte) bool {
 	for _, l := range splitLines(string(data)) {
-		if strings.HasPrefix(l, markerYours) || strings.HasPrefix(l, markerTheirs+"mcpforge") {
+		if strings.HasPrefix(l, markerTheirs+"mcpforge ") {
 			return true
 		}
 	}

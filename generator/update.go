@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -61,6 +62,9 @@ type UpdateFile struct {
 	Action UpdateAction
 	// Data is the content written by update, create, merge and conflict.
 	Data []byte
+	// Mode is the permission bits to write Data with: the owner's file's,
+	// when there is one.
+	Mode fs.FileMode
 	// Note says why, in a few words, for the report.
 	Note string
 	// Attention marks a file the owner should look at although it is not a
@@ -122,7 +126,7 @@ func (p *UpdatePlan) Writes() (*FileSet, error) {
 	for _, f := range p.Files {
 		switch f.Action {
 		case ActionUpdate, ActionCreate, ActionMerge, ActionConflict:
-			if err := set.Add(f.Path, f.Data, fileMode); err != nil {
+			if err := set.Add(f.Path, f.Data, cmp.Or(f.Mode, fileMode)); err != nil {
 				return nil, err
 			}
 		}
@@ -216,8 +220,12 @@ func PlanUpdate(in UpdateInput) (*UpdatePlan, error) {
 		t, inTheirs := theirs[p]
 		b, inBase := base[p]
 		r, inRec := rec.Files[p]
+		var mode fs.FileMode
+		if info, err := fs.Stat(in.Repo.FS, p); err == nil {
+			mode = info.Mode().Perm() // an owner's chmod +x survives
+		}
 		add := func(a UpdateAction, data []byte, attention bool, format string, args ...any) {
-			plan.Files = append(plan.Files, UpdateFile{Path: p, Action: a, Data: data, Note: fmt.Sprintf(format, args...), Attention: attention})
+			plan.Files = append(plan.Files, UpdateFile{Path: p, Action: a, Data: data, Mode: mode, Note: fmt.Sprintf(format, args...), Attention: attention})
 		}
 		isGoMod := p == "go.mod" || p == "go.sum"
 		if in.Base != nil && inRec && !inBase && !isGoMod {
@@ -378,4 +386,24 @@ func readRepoFile(fsys fs.FS, p string) ([]byte, bool, error) {
 // gives it are undone.
 func SameRecordedHash(data []byte, recorded string) bool {
 	return hashOf(data) == recorded || isCRLF(data) && hashOf(toLF(data)) == recorded
+}
+
+// UnresolvedConflicts lists the generated files of the repository that
+// still hold a conflict an earlier update marked: updating again would nest
+// markers in markers.
+func UnresolvedConflicts(repo Repo) ([]string, error) {
+	var out []string
+	for _, p := range slices.Sorted(maps.Keys(repo.Record.Files)) {
+		if repo.Record.IsOwned(p) {
+			continue
+		}
+		data, ok, err := readRepoFile(repo.FS, p)
+		if err != nil {
+			return nil, err
+		}
+		if ok && hasConflictMarkers(data) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

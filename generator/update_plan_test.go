@@ -239,3 +239,40 @@ func TestRecordedAnswers(t *testing.T) {
 		t.Errorf("unknownKeyOf = %q, want future", got)
 	}
 }
+
+func TestUnresolvedConflicts(t *testing.T) {
+	marked := string(wholeConflict([]byte("mine\n"), []byte("theirs\n"), "mcpforge v0.2.0"))
+	fsys := fstest.MapFS{
+		"a.go":            {Data: []byte(marked)},
+		"b.go":            {Data: []byte("clean\n")},
+		"docs.md":         {Data: []byte("git marks a conflict with\n<<<<<<< yours\n>>>>>>> theirs\n")},
+		"owned_marked.go": {Data: []byte(marked)},
+	}
+	rec := Record{Files: map[string]string{"a.go": "", "b.go": "", "docs.md": "", "owned_marked.go": "", "gone.go": ""}, Owned: []string{"owned_marked.go"}}
+	got, err := UnresolvedConflicts(Repo{Record: rec, FS: fsys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{"a.go"}) {
+		t.Errorf("UnresolvedConflicts = %v, want [a.go]", got)
+	}
+}
+
+// TestPlanUpdateKeepsMode: a generated file the owner made executable stays
+// so when update rewrites it.
+func TestPlanUpdateKeepsMode(t *testing.T) {
+	cases := []updateCase{{path: "run.sh", base: "a\n", ours: "a\n", theirs: "b\n", recorded: true, want: ActionUpdate}}
+	in, fsys := updateInput(t, cases, true)
+	fsys["run.sh"].Mode = 0o755
+	plan, err := PlanUpdate(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := plan.Writes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := set.Get("run.sh"); !ok || f.Mode != 0o755 {
+		t.Errorf("run.sh written with mode %v, want 0755", f.Mode)
+	}
+}
