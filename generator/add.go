@@ -313,12 +313,12 @@ func AddPrompt(repo Repo, spec PromptSpec) (*AddResult, error) {
 	names := newItemNames(pkg, spec.Name, "prompt", func(b string) []string {
 		return []string{b, b + "Prompt", "Test" + exported(b), "Test" + exported(b) + "Listed"}
 	})
-	code := promptCode{spec: spec, names: names}
-	src, err := code.source()
+	view := newPromptView(spec, names.base)
+	src, err := renderItem("prompt.go", view)
 	if err != nil {
 		return nil, err
 	}
-	test, err := code.test()
+	test, err := renderItem("prompt_test.go", view)
 	if err != nil {
 		return nil, err
 	}
@@ -358,12 +358,12 @@ func AddResource(repo Repo, spec ResourceSpec) (*AddResult, error) {
 	names := newItemNames(pkg, spec.Name, "resource", func(b string) []string {
 		return []string{b, b + "Resource", "Test" + exported(b), "Test" + exported(b) + "Listed"}
 	})
-	code := resourceCode{spec: spec, names: names, template: template}
-	src, err := code.source()
+	view := newResourceView(spec, names.base)
+	src, err := renderItem("resource.go", view)
 	if err != nil {
 		return nil, err
 	}
-	test, err := code.test()
+	test, err := renderItem("resource_test.go", view)
 	if err != nil {
 		return nil, err
 	}

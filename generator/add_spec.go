@@ -269,17 +269,18 @@ type argSpec struct {
 	description string
 }
 
-// parseArgSpec splits and checks one --arg value written as ArgGrammar,
-// judging the TYPE field, or its absence (hasType false), with checkType,
-// since tools and prompts take different types. The description is
+// parseArgSpec splits and checks one value of flag (--arg, --output)
+// written as ArgGrammar, judging the TYPE field, or its absence (hasType
+// false), with checkType, since tools and prompts take different types.
+// Without either flag in FLAGS, required is byDefault. The description is
 // everything after the third colon, colons included, so no word of it can
 // be taken for a flag, and no misspelt flag for a description: FLAGS is
 // empty or a comma list of required and optional, and anything else there
 // is refused, with the flag it most resembles. Every error is a *SpecError
 // naming the value.
-func parseArgSpec(spec string, checkType func(name, typ string, hasType bool) error) (argSpec, error) {
+func parseArgSpec(flag, spec string, byDefault bool, checkType func(name, typ string, hasType bool) error) (argSpec, error) {
 	fail := func(format string, args ...any) (argSpec, error) {
-		return argSpec{}, &SpecError{What: fmt.Sprintf("--arg %q", spec), Err: fmt.Errorf(format, args...)}
+		return argSpec{}, &SpecError{What: fmt.Sprintf("%s %q", flag, spec), Err: fmt.Errorf(format, args...)}
 	}
 	// Checked whole, before splitting and trimming, so that the position
 	// is the one in the value as the user typed it.
@@ -287,7 +288,7 @@ func parseArgSpec(spec string, checkType func(name, typ string, hasType bool) er
 		return fail("%w", err)
 	}
 	parts := strings.SplitN(spec, ":", 4)
-	a := argSpec{name: strings.TrimSpace(parts[0])}
+	a := argSpec{name: strings.TrimSpace(parts[0]), required: byDefault}
 	if err := ValidateArgName(a.name); err != nil {
 		return fail("argument name %v", err)
 	}
@@ -300,7 +301,7 @@ func parseArgSpec(spec string, checkType func(name, typ string, hasType bool) er
 		return fail("%w", err)
 	}
 	if len(parts) > 2 {
-		required, err := parseArgFlags(parts[2])
+		required, err := parseArgFlags(parts[2], byDefault)
 		if err != nil {
 			if errors.Is(err, errNotAFlag) && len(parts) == 3 {
 				// A third field unlike any flag is most likely a
@@ -324,11 +325,12 @@ func parseArgSpec(spec string, checkType func(name, typ string, hasType bool) er
 // flag.
 var errNotAFlag = errors.New("is not a flag")
 
-// parseArgFlags parses FLAGS: empty, or a comma list of required and
-// optional (case and spaces around each flag do not matter).
-func parseArgFlags(field string) (required bool, err error) {
+// parseArgFlags parses FLAGS: empty (required is then byDefault), or a
+// comma list of required and optional (case and spaces around each flag do
+// not matter).
+func parseArgFlags(field string, byDefault bool) (required bool, err error) {
 	if strings.TrimSpace(field) == "" {
-		return false, nil
+		return byDefault, nil
 	}
 	seen := map[string]bool{}
 	for _, f := range strings.Split(field, ",") {
@@ -347,6 +349,9 @@ func parseArgFlags(field string) (required bool, err error) {
 	}
 	if seen["required"] && seen["optional"] {
 		return false, errors.New("an argument is either required or optional; give one of the flags")
+	}
+	if !seen["required"] && !seen["optional"] {
+		return byDefault, nil
 	}
 	return seen["required"], nil
 }
@@ -409,8 +414,23 @@ func parseArgType(s string) (typ, items string, err error) {
 // empty or a comma list of required and optional (the default);
 // DESCRIPTION is the rest, colons included.
 func ParseToolArg(spec string) (ToolArg, error) {
+	return parseToolField("--arg", spec, false)
+}
+
+// ParseToolOutput parses the --output value of `add tool`, a property of
+// the tool's result, with the grammar of --arg: NAME:TYPE[:FLAGS[:DESCRIPTION]],
+// e.g. temperature:number::Degrees Celsius or summary:string:optional. An
+// output is required unless FLAGS says optional: a result carries what its
+// schema promises.
+func ParseToolOutput(spec string) (ToolArg, error) {
+	return parseToolField("--output", spec, true)
+}
+
+// parseToolField parses an --arg or --output value (flag names which) of a
+// tool; required is the default of FLAGS.
+func parseToolField(flag, spec string, required bool) (ToolArg, error) {
 	var a ToolArg
-	s, err := parseArgSpec(spec, func(name, typ string, hasType bool) error {
+	s, err := parseArgSpec(flag, spec, required, func(name, typ string, hasType bool) error {
 		if !hasType {
 			return fmt.Errorf("write it as %s with TYPE one of %s, e.g. %s:string:required", ArgGrammar, strings.Join(KnownArgTypes(), ", "), name)
 		}
@@ -431,7 +451,7 @@ func ParseToolArg(spec string) (ToolArg, error) {
 // rest: topic, topic:string:required:What to summarize, or
 // topic::required.
 func ParsePromptArg(spec string) (PromptArg, error) {
-	s, err := parseArgSpec(spec, func(name, typ string, _ bool) error {
+	s, err := parseArgSpec("--arg", spec, false, func(name, typ string, _ bool) error {
 		switch t := strings.ToLower(typ); {
 		case t == "" || t == ArgString:
 			return nil

@@ -486,6 +486,9 @@ func TestAddToolRefusals(t *testing.T) {
 		{ToolSpec{Name: "x", Args: []ToolArg{{Name: "a", Type: "int"}}}, `unknown type "int"`},
 		{ToolSpec{Name: "x", Scopes: []string{"a b"}}, "--scope: "},
 		{ToolSpec{Name: "x", Description: "a\nb"}, "--description: "},
+		{ToolSpec{Name: "x", Outputs: []ToolArg{{Name: "t", Type: ArgNumber}, {Name: "t", Type: ArgString}}}, `output "t": is given twice; give each output once`},
+		{ToolSpec{Name: "x", Outputs: []ToolArg{{Name: "t", Type: ArgArray}}}, `output "t": unknown type "[]"`},
+		{ToolSpec{Name: "x", Outputs: []ToolArg{{Name: "2t", Type: ArgNumber}}}, `output "2t": must start with a letter`},
 	} {
 		_, err := AddTool(repo, c.spec)
 		var se *SpecError
@@ -514,6 +517,92 @@ func TestAddToolRefusals(t *testing.T) {
 	if _, err := AddTool(broken, ToolSpec{Name: "x"}); !errors.Is(err, ErrRestructured) || !strings.Contains(err.Error(), "internal/tools does not exist") {
 		t.Errorf("without internal/tools: %v", err)
 	}
+
+	// A repository without the package typed tools need (generated before
+	// it existed) is refused, not given a tool that does not build.
+	old := apply(repo, &AddResult{Files: &FileSet{}})
+	for p := range old.FS.(fstest.MapFS) {
+		if strings.HasPrefix(p, "internal/typedtool/") {
+			delete(old.FS.(fstest.MapFS), p)
+		}
+	}
+	if _, err := AddTool(old, ToolSpec{Name: "x"}); !errors.Is(err, ErrRestructured) || !strings.Contains(err.Error(), "internal/typedtool does not exist") {
+		t.Errorf("without internal/typedtool: %v", err)
+	}
+}
+
+func TestParseToolOutput(t *testing.T) {
+	for in, want := range map[string]ToolArg{
+		"temperature:number":                  {Name: "temperature", Type: ArgNumber, Required: true},
+		"temperature:number::Degrees Celsius": {Name: "temperature", Type: ArgNumber, Required: true, Description: "Degrees Celsius"},
+		"summary:string:optional":             {Name: "summary", Type: ArgString},
+		"summary:string:required":             {Name: "summary", Type: ArgString, Required: true},
+		"tags:string[]:optional:The tags":     {Name: "tags", Type: ArgArray, Items: ArgString, Description: "The tags"},
+		"raw:object":                          {Name: "raw", Type: ArgObject, Required: true},
+	} {
+		got, err := ParseToolOutput(in)
+		if err != nil || got != want {
+			t.Errorf("ParseToolOutput(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"temperature":                `--output "temperature": write it as NAME:TYPE[:FLAGS[:DESCRIPTION]]`,
+		"t:num":                      `--output "t:num": unknown type "num"; did you mean "number"?`,
+		"t:number:optinal":           `--output "t:number:optinal": unknown flag "optinal"; did you mean "optional"?`,
+		"t:number:required,optional": "either required or optional",
+	} {
+		if _, err := ParseToolOutput(in); err == nil || !strings.Contains(err.Error(), want) || !IsUsage(err) {
+			t.Errorf("ParseToolOutput(%q) = %v, want a usage error containing %q", in, err, want)
+		}
+	}
+	// --arg keeps its default: optional.
+	if a, err := ParseToolArg("days:integer"); err != nil || a.Required {
+		t.Errorf("ParseToolArg(days:integer) = %+v, %v; want optional", a, err)
+	}
+}
+
+func TestAddToolOutputs(t *testing.T) {
+	repo := renderedRepo(t, Answers{Name: "weather"})
+	res, err := AddTool(repo, ToolSpec{
+		Name: "forecast",
+		Args: []ToolArg{{Name: "city", Type: ArgString, Required: true}},
+		Outputs: []ToolArg{
+			{Name: "temperature", Type: ArgNumber, Required: true, Description: "Degrees Celsius"},
+			{Name: "summary", Type: ArgString},
+			{Name: "hours", Type: ArgArray, Items: ArgInteger, Required: true},
+			{Name: "details", Type: ArgObject, Required: true},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := res.Files.Get("internal/tools/forecast.go")
+	for _, s := range []string{
+		"func init() { register(forecastTool(), typedtool.Structured(forecast)) }",
+		"type forecastResult struct {\n\t// Degrees Celsius\n\tTemperature float64         `json:\"temperature\"`\n\tSummary     *string         `json:\"summary,omitempty\"`\n\tHours       []int           `json:\"hours\"`\n\tDetails     json.RawMessage `json:\"details\"`\n}",
+		"\t\ttypedtool.Output(\n\t\t\tmcp.WithNumber(\"temperature\",\n\t\t\t\tmcp.Required(),\n\t\t\t\tmcp.Description(\"Degrees Celsius\"),\n\t\t\t),\n\t\t\tmcp.WithString(\"summary\"),",
+		"func forecast(ctx context.Context, args forecastArgs) (forecastResult, error) {",
+		// The skeleton's result already matches the schema: every required
+		// field set, arrays and objects not null.
+		"return forecastResult{\n\t\tTemperature: 0,\n\t\tHours:       []int{},\n\t\tDetails:     json.RawMessage(`{}`),\n\t}, nil",
+	} {
+		if !strings.Contains(string(src.Data), s) {
+			t.Errorf("tool file lacks %q:\n%s", s, src.Data)
+		}
+	}
+	test, _ := res.Files.Get("internal/tools/forecast_test.go")
+	for _, s := range []string{
+		`checkProperties(t, "output", tool.OutputSchema.Properties, tool.OutputSchema.Required,`,
+		`[]string{"temperature", "summary", "hours", "details"},`,
+		`[]string{"temperature", "hours", "details"})`,
+		"checkStructured(t, tool, res)",
+	} {
+		if !strings.Contains(string(test.Data), s) {
+			t.Errorf("test file lacks %q:\n%s", s, test.Data)
+		}
+	}
+	parses(t, src.Path, src.Data)
+	parses(t, test.Path, test.Data)
 }
 
 func TestAddToolRegisteredThroughConstant(t *testing.T) {

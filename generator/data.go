@@ -182,6 +182,7 @@ func templateFuncs() template.FuncMap {
 		"plural":   plural,
 		"them":     them,
 		"pick":     pick,
+		"percent":  escapePercent,
 	}
 }
 

@@ -67,14 +67,16 @@ func exactlyOne(what string) cobra.PositionalArgs {
 func newAddToolCmd() *cobra.Command {
 	o := &addOptions{}
 	var description string
-	var scopes, argSpecs []string
+	var scopes, argSpecs, outputSpecs []string
 	var readOnly bool
 	cmd := &cobra.Command{
 		Use:   "tool NAME",
 		Short: "Add a tool: internal/tools/NAME.go with a typed handler skeleton and its test",
 		Long: `Add a tool to the repository: internal/tools/NAME.go holds its input schema,
-annotations and a typed handler skeleton that registers itself from init;
-NAME_test.go calls it and lists it through a real MCP client.
+annotations, a struct of its arguments and a handler skeleton that receives
+them decoded, after the server has checked them against the schema; it
+registers itself from init. NAME_test.go calls the handler, and lists and
+calls the tool through a real MCP client.
 
 NAME follows the MCP rules: 1 to 64 ASCII letters, digits, '_', '-' and '.'.
 Without --description, clients see NAME in words (get_forecast: "Get
@@ -86,14 +88,22 @@ Each --arg is NAME:TYPE[:FLAGS[:DESCRIPTION]]:
   FLAGS        empty, or a comma list of required, optional (the default)
   DESCRIPTION  the rest of the value, colons included
 so a description without flags leaves FLAGS empty: city:string::City name.
-A FLAGS field that is not such a list is refused.
+A FLAGS field that is not such a list is refused. An optional argument is a
+pointer field (or a nil slice), so that leaving it out differs from zero;
+an object is kept as the JSON the caller sent (json.RawMessage).
+
+Each --output is a field of the tool's result, written like --arg but
+required unless FLAGS says optional. With outputs, the tool publishes an
+output schema and returns its result as structuredContent and as the same
+JSON in its text; without, the handler returns text.
 
 Each --scope names an OAuth scope a caller needs: the tool declares it when
 it registers, and the server enforces it like middleware.jwt.tool_scopes
 (HTTP 403 insufficient_scope, and the tool left out of tools/list for
 callers without it). --scope needs a server generated with --auth.`,
 		Example: `  mcpforge add tool forecast --description "Weather forecast for a city" \
-    --arg "city:string:required:City name" --arg "days:integer::Days ahead" --arg "tags:string[]"
+    --arg "city:string:required:City name" --arg "days:integer::Days ahead" --arg "tags:string[]" \
+    --output "temperature:number::Degrees Celsius" --output "summary:string:optional"
   mcpforge add tool delete_note --scope notes:write --arg id:string:required
   mcpforge add tool ping --read-only --dry-run`,
 		Args: exactlyOne("tool name"),
@@ -106,6 +116,13 @@ callers without it). --scope needs a server generated with --auth.`,
 				}
 				spec.Args = append(spec.Args, a)
 			}
+			for _, s := range outputSpecs {
+				a, err := generator.ParseToolOutput(s)
+				if err != nil {
+					return usageError(err)
+				}
+				spec.Outputs = append(spec.Outputs, a)
+			}
 			return o.run(cmd, "tool "+spec.Name, func(r generator.Repo) (*generator.AddResult, error) {
 				return generator.AddTool(r, spec)
 			})
@@ -115,6 +132,7 @@ callers without it). --scope needs a server generated with --auth.`,
 	f.SortFlags = false
 	f.StringVar(&description, "description", "", "`text` telling the models that call the tool what it does")
 	f.StringArrayVar(&argSpecs, "arg", nil, "one argument, `spec` NAME:TYPE[:FLAGS[:DESCRIPTION]], e.g. city:string:required; repeatable")
+	f.StringArrayVar(&outputSpecs, "output", nil, "one field of the result, `spec` NAME:TYPE[:FLAGS[:DESCRIPTION]] like --arg but required unless optional, e.g. temperature:number; repeatable")
 	f.StringArrayVar(&scopes, "scope", nil, "an OAuth `scope` a caller needs, enforced by the server (needs --auth); repeatable")
 	f.BoolVar(&readOnly, "read-only", false, "annotate the tool as read-only, not destructive and idempotent")
 	o.register(cmd)

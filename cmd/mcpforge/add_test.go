@@ -72,7 +72,7 @@ func TestAddFindsRepositoryFromSubdirectory(t *testing.T) {
 	if rec.Files["internal/tools/get_forecast.go"] == "" || rec.Files["internal/tools/get_forecast_test.go"] == "" {
 		t.Errorf("the record lacks the new files: %v", rec.Files)
 	}
-	if !strings.Contains(string(data), `req.RequireString("city")`) {
+	if !strings.Contains(string(data), "City string `json:\"city\"`") {
 		t.Errorf("tool file:\n%s", data)
 	}
 	// The record is still an answers file reproducing the repository.
@@ -139,7 +139,7 @@ func TestAddDryRun(t *testing.T) {
 		"--- a/.mcpforge.toml\n+++ b/.mcpforge.toml\n",
 		`+"internal/tools/forecast.go" = "sha256:`,
 		"--- /dev/null\n+++ b/internal/tools/forecast.go\n@@ -0,0 +1,",
-		`+	city, err := req.RequireString("city")`,
+		"+	City string `json:\"city\"`",
 		"--- /dev/null\n+++ b/internal/tools/forecast_test.go\n",
 		"dry run: would add tool forecast to " + repo + "; nothing was written\n",
 	} {
@@ -169,6 +169,9 @@ func TestAddUsageErrors(t *testing.T) {
 		{[]string{"add", "tool", "x", "--arg", "city:string:requried"}, "mcpforge: --arg \"city:string:requried\": unknown flag \"requried\"; did you mean \"required\"?\n"},
 		{[]string{"add", "tool", "x", "--arg", "days:integer:Days ahead"}, "leave FLAGS empty: days:integer::Days ahead"},
 		{[]string{"add", "tool", "x", "--arg", "tags:array"}, "write string[], number[], integer[], boolean[] or object[]"},
+		{[]string{"add", "tool", "x", "--output", "t:num"}, `mcpforge: --output "t:num": unknown type "num"; did you mean "number"?`},
+		{[]string{"add", "tool", "x", "--output", "temperature"}, `--output "temperature": write it as NAME:TYPE[:FLAGS[:DESCRIPTION]]`},
+		{[]string{"add", "tool", "x", "--output", "t:number", "--output", "t:string"}, `output "t": is given twice; give each output once`},
 		{[]string{"add", "tool", "x", "--scope", "a b"}, `--scope: "a b" is not an OAuth scope`},
 		{[]string{"add", "tool", "x", "--scope", "weather:read"}, "mcpforge: --scope needs a server generated with --auth; this one has auth none\n"},
 		{[]string{"add", "prompt", "p", "--arg", "n:number"}, "prompt arguments are strings"},
@@ -190,8 +193,8 @@ func TestAddUsageErrors(t *testing.T) {
 }
 
 // addAll adds a tool with one argument of every type (and, with scoped, the
-// scope weather:read), a prompt, a resource template and a resource, through
-// the command line.
+// scope weather:read), a typed tool with outputs (typedTool), a prompt, a
+// resource template and a resource, through the command line.
 func addAll(t *testing.T, repo string, scoped bool) {
 	t.Helper()
 	tool := []string{"add", "tool", "get-forecast", "--description", "Weather forecast for a city",
@@ -203,6 +206,7 @@ func addAll(t *testing.T, repo string, scoped bool) {
 	}
 	for _, args := range [][]string{
 		tool,
+		typedTool,
 		{"add", "prompt", "summarize", "--arg", "topic:string:required:What to summarize", "--arg", "style"},
 		{"add", "resource", "weather://forecast/{city}", "--mime", "application/json", "--description", "A forecast as JSON"},
 		{"add", "resource", "docs://readme", "--name", "readme"},
@@ -253,6 +257,8 @@ func TestAddEndToEnd(t *testing.T) {
 					}
 					defer sess.Close()
 					checkAdded(t, ctx, sess)
+					checkTyped(t, ctx, sess)
+					checkTypedTS(t, bin)
 				})
 				listed = true
 			}
@@ -274,6 +280,7 @@ func TestAddEndToEnd(t *testing.T) {
 					}
 					withScope := claims{"sub": "e2e-user", "scope": "tool:user weather:read"}
 					checkAdded(t, ctx, connect(withScope))
+					checkTyped(t, ctx, connect(withScope))
 					if scoped {
 						checkAddedScope(t, p.base, sec, withScope)
 					}
@@ -322,7 +329,7 @@ func checkAddedScope(t *testing.T, base string, sec *security, withScope claims)
 			t.Errorf("tools/list for a caller with weather:read lacks get-forecast: %d %s", resp.StatusCode, body)
 		}
 		resp, body = rawMCP(t, base, name, value, id, call)
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "city=Paris") || strings.Contains(body, `"isError":true`) {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `called with {\"city\":\"Paris\"}`) || strings.Contains(body, `"isError":true`) {
 			t.Errorf("tools/call get-forecast with weather:read: %d %s", resp.StatusCode, body)
 		}
 	})
@@ -377,7 +384,7 @@ func checkAdded(t *testing.T, ctx context.Context, sess *mcpsdk.ClientSession) {
 	if err != nil || res.IsError || len(res.Content) == 0 {
 		t.Fatalf("tools/call get-forecast: %v, %+v", err, res)
 	}
-	if text, _ := res.Content[0].(*mcpsdk.TextContent); text == nil || !strings.Contains(text.Text, "city=Paris, days=3") {
+	if text, _ := res.Content[0].(*mcpsdk.TextContent); text == nil || !strings.Contains(text.Text, `get-forecast called with {"city":"Paris","days":3}`) {
 		t.Errorf("get-forecast answered %+v", res.Content[0])
 	}
 	res, err = sess.CallTool(ctx, &mcpsdk.CallToolParams{Name: "get-forecast", Arguments: map[string]any{}})
