@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/zip"
 
@@ -86,7 +87,16 @@ func TestUpdateEndToEnd(t *testing.T) {
 		s = strings.Replace(s, "import (", "import (\n\t\"golang.org/x/mod/semver\"", 1)
 		return s + "\n// ownerVersionOK uses a module the owner added.\nfunc ownerVersionOK(v string) bool { return semver.IsValid(v) }\n\nvar _ = ownerVersionOK\n"
 	})
-	goCmd(t, repo, "get", "golang.org/x/mod/semver")
+	// The version mcpforge itself requires, which the module cache holds.
+	mf, err := modfile.Parse("go.mod", mustRead(t, filepath.Join(root, "go.mod")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range mf.Require {
+		if r.Mod.Path == "golang.org/x/mod" {
+			goCmd(t, repo, "get", "golang.org/x/mod@"+r.Mod.Version)
+		}
+	}
 	gofmtFile(t, repo, "internal/tools/forecast.go")
 	goCmd(t, repo, "build", "./...")
 	git(t, repo, "add", ".")
