@@ -21,6 +21,7 @@ const (
 	KeyProxyHeader    = "proxy_header"
 	KeyTrustedProxies = "trusted_proxies"
 	KeyOAuth          = "oauth"
+	KeyObservability  = "observability"
 	KeyDeploy         = "deploy"
 	KeyLicense        = "license"
 )
@@ -153,6 +154,10 @@ type Answers struct {
 	// OAuth serves the OAuth discovery documents and /login (jwt-local only);
 	// nil means the default: on with jwt-local, off otherwise.
 	OAuth *bool `toml:"oauth"`
+	// Observability adds Prometheus metrics and OpenTelemetry traces
+	// (internal/telemetry, the chart's metrics port and dashboard); nil
+	// means the default, on.
+	Observability *bool `toml:"observability"`
 	// Deploy is a subset of docker, helm, ci, release.
 	Deploy []string `toml:"deploy"`
 	// License is the license of the generated repository: apache-2.0, mit
@@ -324,6 +329,18 @@ var fieldDefs = []fieldDef{
 		only:   &requirement{KeyAuth, AuthJWTLocal},
 		def:    func(Answers) any { return true },
 		prompt: says("lets MCP clients find the authorization server"),
+	},
+	{
+		Field: Field{
+			Key: KeyObservability, Kind: KindBool,
+			Flag: "observability", Usage: "Prometheus metrics and OpenTelemetry traces (on by default)",
+			NoFlag: "no-observability", NoUsage: "no metrics, no tracing, no OpenTelemetry or Prometheus modules",
+			Help:  "Prometheus metrics and OpenTelemetry traces; --no-observability leaves them out",
+			Title: "Metrics and traces (Prometheus, OpenTelemetry)?",
+		},
+		value:  func(a *Answers) any { return &a.Observability },
+		def:    func(Answers) any { return true },
+		prompt: says("per-tool latency and errors on a metrics port, traces over OTLP"),
 	},
 	{
 		Field: Field{
@@ -531,6 +548,12 @@ func (a Answers) OAuthEnabled() bool {
 		return *a.OAuth
 	}
 	return a.Auth == AuthJWTLocal
+}
+
+// ObservabilityEnabled reports whether metrics and tracing are on: the
+// explicit answer if given, else on.
+func (a Answers) ObservabilityEnabled() bool {
+	return a.Observability == nil || *a.Observability
 }
 
 // Applies reports whether the answer with the given key means anything for

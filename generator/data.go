@@ -69,6 +69,9 @@ type Data struct {
 	TrustedProxies []string
 	// OAuth reports whether the OAuth discovery documents and /login are on.
 	OAuth bool
+	// Observability reports whether the server has metrics and tracing
+	// (internal/telemetry); without it nothing of them is generated.
+	Observability bool
 	// Deploy is the subset of docker, helm, ci, release, in that order; see
 	// also the method HasDeploy.
 	Deploy []string
@@ -106,6 +109,7 @@ func newData(a Answers, version string) (Data, error) {
 		Auth:             a.Auth,
 		HasAuth:          a.Auth != AuthNone,
 		OAuth:            a.OAuthEnabled(),
+		Observability:    a.ObservabilityEnabled(),
 		Deploy:           slices.Clone(a.Deploy),
 		License:          a.License,
 		LicenseSPDX:      licenseSPDX[a.License],

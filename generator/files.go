@@ -76,6 +76,9 @@ var runtimePackages = []runtimePackage{
 	// Every server keeps its collector from running all the time while its
 	// heap is small (main.go sets it).
 	{"heapfloor", func(Data) bool { return true }},
+	// Metrics and traces, only with observability: without it no
+	// OpenTelemetry or Prometheus module is in go.mod.
+	{"telemetry", func(d Data) bool { return d.Observability }},
 }
 
 // Module paths of the direct dependencies of generated servers.
@@ -86,6 +89,21 @@ const (
 	modCEL   = "github.com/google/cel-go"
 )
 
+// telemetryModules are the modules internal/telemetry imports, its tests
+// included (the Prometheus text parser and the OTLP protobuf types).
+var telemetryModules = []string{
+	"github.com/prometheus/client_golang",
+	"github.com/prometheus/client_model",
+	"github.com/prometheus/common",
+	"go.opentelemetry.io/otel",
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc",
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp",
+	"go.opentelemetry.io/otel/sdk",
+	"go.opentelemetry.io/otel/trace",
+	"go.opentelemetry.io/proto/otlp",
+	"google.golang.org/protobuf",
+}
+
 // directModules returns the modules a variant's code imports. Every other
 // module of mcpforge's go.mod goes into the generated go.mod as indirect.
 // Render checks the rendered imports against this list, so that a template or
@@ -95,6 +113,9 @@ func directModules(d Data) []string {
 	mods := []string{modMCPGo, modTOML}
 	if d.HasAuth {
 		mods = append(mods, modJWX, modCEL)
+	}
+	if d.Observability {
+		mods = append(mods, telemetryModules...)
 	}
 	return mods
 }
