@@ -217,6 +217,8 @@ func TestCompareVersions(t *testing.T) {
 		{DevelVersion, "v9.0.0", 1},
 		{DevelVersion, DevelVersion, 0},
 		{"v0.0.0-20261130150000-abcdef123456", "v0.1.0", -1},
+		{"0.2.0", "v0.3.0", -1}, // stamped without its v
+		{"v0.2.0", "0.2.0", 0},
 	} {
 		if got := CompareVersions(c.a, c.b); got != c.want {
 			t.Errorf("CompareVersions(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
