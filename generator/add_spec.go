@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/yosida95/uritemplate/v3"
+
+	"github.com/mcpforge/mcpforge/runtime/typo"
 )
 
 // This file holds the validators and parsers of `mcpforge add`: what a tool,
@@ -366,7 +368,7 @@ func closest(w string, known []string) string {
 		}
 		// At most two edits, and fewer than half the word: "str" is not
 		// "string" by distance, and "x" is nothing.
-		if d := editDistance(w, k); d < bestDist && 2*d < len(k) {
+		if d := typo.Distance(w, k); d < bestDist && 2*d < len(k) {
 			best, bestDist = k, d
 		}
 	}

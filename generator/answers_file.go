@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/mcpforge/mcpforge/runtime/typo"
 )
 
 // AnswersFileError is a problem with an answers file: unreadable, not TOML,
@@ -117,38 +119,13 @@ func lowerMessage(msg string) string {
 
 func unknownKeyError(k string) error {
 	known := make([]string, len(fieldDefs))
-	best, bestDist := "", 3
 	for i, d := range fieldDefs {
 		known[i] = d.Key
-		if dist := editDistance(k, d.Key); dist < bestDist {
-			best, bestDist = d.Key, dist
-		}
 	}
-	if best != "" {
+	if best, ok := typo.Closest(k, known, 2); ok {
 		return fmt.Errorf("unknown key %q; did you mean %q?", k, best)
 	}
 	return fmt.Errorf("unknown key %q; known keys are %s", k, strings.Join(known, ", "))
-}
-
-// editDistance is the Levenshtein distance, for "did you mean" hints.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func decodeStrings(dst *[]string, v any) error {

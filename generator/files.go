@@ -59,6 +59,9 @@ type runtimePackage struct {
 // at least as wide; Render refuses a copied file importing a runtime package
 // the variant lacks.
 var runtimePackages = []runtimePackage{
+	// The edit distance behind the "did you mean" hints of config and
+	// toolargs.
+	{"typo", func(Data) bool { return true }},
 	{"config", func(Data) bool { return true }},
 	{"httpserver", func(d Data) bool { return d.HasNetwork }},
 	// The JSON-RPC envelope, parsed once per HTTP request (httpserver and

@@ -79,6 +79,7 @@ var Handler http.Handler
 		"promptargs/promptargs.go": {Data: []byte("// Package promptargs checks prompt arguments.\npackage promptargs\n")},
 		"heapfloor/heapfloor.go":   {Data: []byte("// Package heapfloor keeps a heap floor.\npackage heapfloor\n")},
 		"typedtool/typedtool.go":   {Data: []byte("// Package typedtool turns typed functions into tool handlers.\npackage typedtool\n")},
+		"typo/typo.go":             {Data: []byte("// Package typo measures edit distances.\npackage typo\n")},
 	}
 }
 
@@ -109,7 +110,7 @@ func TestRenderFake(t *testing.T) {
 		"chart/my-weather/templates/svc.yaml", "cmd/my-weather/main.go", "config.toml", "go.mod",
 		"internal/config/config.go", "internal/config/config_test.go", "internal/envelope/envelope.go",
 		"internal/heapfloor/heapfloor.go", "internal/httpserver/server.go", "internal/promptargs/promptargs.go",
-		"internal/toolargs/toolargs.go", "internal/typedtool/typedtool.go",
+		"internal/toolargs/toolargs.go", "internal/typedtool/typedtool.go", "internal/typo/typo.go",
 	}
 	if got := set.Paths(); !slices.Equal(got, want) {
 		t.Errorf("paths = %v\nwant    %v", got, want)

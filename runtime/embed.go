@@ -21,5 +21,5 @@ import "embed"
 // package goes into the pattern below and into generator/files.go's
 // runtimePackages, which says which variants get it.
 //
-//go:embed config httpserver envelope auth oauth toolargs promptargs heapfloor typedtool telemetry
+//go:embed config httpserver envelope auth oauth toolargs promptargs heapfloor typedtool telemetry typo
 var FS embed.FS

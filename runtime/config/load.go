@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/mcpforge/mcpforge/runtime/typo"
 )
 
 // Load returns defaults overlaid with the TOML file at path and then with
@@ -227,7 +229,7 @@ func closest(name, sep string, cands []candidate) string {
 		if len(c.tail) > tailLen && strings.HasSuffix(sep+lower, strings.ToLower(c.tail)) {
 			tail, tailLen = c.name, len(c.tail)
 		}
-		if d := editDistance(strings.ToLower(c.name), lower); d < nearDist {
+		if d := typo.Distance(strings.ToLower(c.name), lower); d < nearDist {
 			near, nearDist = c.name, d
 		}
 	}
@@ -235,27 +237,6 @@ func closest(name, sep string, cands []candidate) string {
 		return tail
 	}
 	return near
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func describeTOMLType(t string) string {
