@@ -47,6 +47,7 @@ func TestPlanUpdate(t *testing.T) {
 		{path: "deleted_on_both_sides.go", base: "a\n", recorded: true, want: ""},
 		{path: "binary_untouched.png", base: bin, ours: bin, theirs: bin + "2", recorded: true, want: ActionUpdate, wantData: bin + "2", inRecord: true},
 		{path: "binary_edited.png", base: bin, ours: bin + "mine", theirs: bin + "2", recorded: true, want: ActionKeep, attention: true, inRecord: true},
+		{path: "binary_crlf_bytes.png", base: bin + "\n", ours: bin + "\r\n", theirs: bin + "2\n", recorded: true, want: ActionKeep, attention: true, inRecord: true},
 		{path: "owner_file.go", ours: "mine\n", want: ""},
 		{path: "internal/tools/forecast.go", ours: "added\n", recorded: true, owned: true, want: "", inRecord: true},
 		{path: "internal/tools/old_add.go", ours: "added before owned existed\n", recorded: true, recordedAs: "added before owned existed\n", want: "", inRecord: true},
