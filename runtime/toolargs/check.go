@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mcpforge/mcpforge/runtime/typo"
 )
 
 const (
@@ -216,7 +218,7 @@ func suggest(n *node, obj map[string]any, k string) string {
 		if _, given := obj[name]; given {
 			continue
 		}
-		if d := editDistance(k, name); d < bestDist && d < utf8.RuneCountInString(name) {
+		if d := typo.Distance(k, name); d < bestDist && d < utf8.RuneCountInString(name) {
 			best, bestDist = name, d
 		}
 	}
@@ -515,26 +517,4 @@ func canonical(b *strings.Builder, v any, depth int) {
 		}
 		b.WriteString("}")
 	}
-}
-
-// editDistance is the Levenshtein distance of a and b, in runes.
-func editDistance(a, b string) int {
-	x, y := []rune(a), []rune(b)
-	prev := make([]int, len(y)+1)
-	cur := make([]int, len(y)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		cur[0] = i
-		for j := 1; j <= len(y); j++ {
-			cost := 1
-			if x[i-1] == y[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(y)]
 }
