@@ -117,6 +117,7 @@ func TestWizardAccessible(t *testing.T) {
 		"Made by the wizard", // description
 		"1", "3", "0",        // transports: stdio off, sse on, done
 		"1",      // auth: none
+		"",       // observability: the default (on)
 		"2", "0", // deploy: helm off, done
 		"2", // license: mit
 		"y", // generate
@@ -135,7 +136,7 @@ func TestWizardAccessible(t *testing.T) {
 		"1. apache-2.0: Apache License 2.0",
 		"license          mit",
 		"created " + dir,
-		"the same without the wizard:\n  mcpforge new made-by-wizard --module example.com/made-by-wizard --description 'Made by the wizard' --transport http,sse --auth none --deploy docker,ci,release --license mit --dir " + dir + " --no-tidy --no-git --yes\n",
+		"the same without the wizard:\n  mcpforge new made-by-wizard --module example.com/made-by-wizard --description 'Made by the wizard' --transport http,sse --auth none --observability --deploy docker,ci,release --license mit --dir " + dir + " --no-tidy --no-git --yes\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
@@ -181,7 +182,7 @@ func TestWizardAccessible(t *testing.T) {
 func TestWizardDeclined(t *testing.T) {
 	fakeTerminal(t)
 	dir := filepath.Join(t.TempDir(), "declined")
-	in := typed("declined", "", "", "0", "1", "0", "", "n")
+	in := typed("declined", "", "", "0", "1", "", "0", "", "n")
 	var out, errOut bytes.Buffer
 	code := run([]string{"new", "--accessible", "--dir", dir, "--no-tidy", "--no-git"}, in, &out, &errOut)
 	if code != exitFailure || !strings.Contains(errOut.String(), "not confirmed; nothing was written") {
@@ -262,6 +263,7 @@ func TestWizardAuthAnswers(t *testing.T) {
 		"api://pre",                       // audience
 		"",                                // JWKS: placeholder
 		"n",                               // no OAuth
+		"",                                // observability: the default (on)
 		"0",                               // deploy as it is
 		"",                                // license: the pre-filled default
 		"y",
@@ -295,7 +297,7 @@ func TestWizardAuthAnswers(t *testing.T) {
 		"X-Claims",                   // header
 		"10.0.0.0/8, 192.168.1.1/24", // refused: host bits
 		"10.0.0.0/8, 192.168.1.1",
-		"0", "", "y",
+		"", "0", "", "y",
 	)})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
@@ -390,7 +392,7 @@ func TestWizardAccessibleFromEnv(t *testing.T) {
 	t.Setenv("ACCESSIBLE", "1")
 	dir := filepath.Join(t.TempDir(), "env")
 	var out, errOut bytes.Buffer
-	code := run([]string{"new", "env", "--dir", dir, "--dry-run"}, typed("", "", "", "0", "1", "0", "", "y"), &out, &errOut)
+	code := run([]string{"new", "env", "--dir", dir, "--dry-run"}, typed("", "", "", "0", "1", "", "0", "", "y"), &out, &errOut)
 	if code != 0 || !strings.Contains(out.String(), "Server name (") || !strings.Contains(out.String(), "nothing was written") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
@@ -411,7 +413,7 @@ func TestWizardRefusesDisguisingText(t *testing.T) {
 		"https://id.example.com/\u200e", "", // issuer
 		"api\u2060", "", // audience
 		"https://id.example.com/certs\u061c", "", // JWKS URI
-		"y", "0", "", "y",
+		"y", "", "0", "", "y",
 	)})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
@@ -441,7 +443,7 @@ func TestWizardRefusesDisguisingText(t *testing.T) {
 		"x-jwt\u200b", "", // header
 		"10.0.0.0/8,\u2069", // trusted proxies: typed as one line
 		"10.0.0.0/8",
-		"0", "", "y",
+		"", "0", "", "y",
 	)})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
@@ -480,7 +482,7 @@ func TestWizardAccessibleFromPipe(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "piped")
 			args := append([]string{"new", "piped", "--dir", dir, "--no-tidy", "--no-git"}, c.args...)
 			var out, errOut bytes.Buffer
-			code := run(args, typed("", "", "Read from a pipe", "0", "1", "0", "", "y"), &out, &errOut)
+			code := run(args, typed("", "", "Read from a pipe", "0", "1", "", "0", "", "y"), &out, &errOut)
 			if code != exitOK {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 			}
