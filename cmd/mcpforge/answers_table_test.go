@@ -287,3 +287,69 @@ func TestMissingAnswersNameEveryFlag(t *testing.T) {
 		}
 	}
 }
+
+// keystrokes returns the lines that answer the accessible wizard, for
+// answers given as given: for each question that applies, in the order of
+// generator.Fields, the lines of typed[key], or else the line that keeps
+// what is pre-filled (empty, or 0 to leave a multiple choice as it is);
+// then confirm. Whether a question applies follows the choices typed
+// before it (the last line typed for a choice is its number).
+func keystrokes(t *testing.T, given generator.Answers, typed map[string][]string, confirm string) []string {
+	t.Helper()
+	a := given
+	var lines []string
+	for _, f := range generator.Fields() {
+		if !a.Applies(f.Key) {
+			continue
+		}
+		in, ok := typed[f.Key]
+		switch {
+		case !ok && f.Kind == generator.KindMulti:
+			in = []string{"0"}
+		case !ok:
+			in = []string{""}
+		case f.Kind == generator.KindChoice:
+			n, err := strconv.Atoi(in[len(in)-1])
+			if err != nil || n < 1 || n > len(f.Options) {
+				t.Fatalf("%s: the last line %q is no option's number", f.Key, in[len(in)-1])
+			}
+			if err := a.Set(f.Key, f.Options[n-1].Value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lines = append(lines, in...)
+	}
+	return append(lines, confirm)
+}
+
+// TestWizardChoicesFollowEarlierAnswers: in the accessible wizard a choice
+// that Validate would refuse with the answers before it is refused on its
+// own question, and an answer not given is pre-filled with its default for
+// the answers typed before it: a stdio-only server gets no helm chart and
+// cannot choose jwt-local.
+func TestWizardChoicesFollowEarlierAnswers(t *testing.T) {
+	given := generator.Answers{}
+	if err := given.Set(generator.KeyName, "solo"); err != nil {
+		t.Fatal(err)
+	}
+	lines := keystrokes(t, given, map[string][]string{
+		generator.KeyTransports: {"2", "0"}, // http off: stdio only
+		generator.KeyAuth:       {"2", "1"}, // jwt-local: refused; none
+	}, "y")
+	var out bytes.Buffer
+	a, err := wizard(context.Background(), given, wizardOptions{accessible: true, out: &out, in: typed(lines...)})
+	if err != nil {
+		t.Fatalf("typed %q: %v\n%s", lines, err, out.String())
+	}
+	if want := "jwt-local authenticates HTTP requests, but the transports are only stdio"; !strings.Contains(out.String(), want) {
+		t.Errorf("jwt-local on a stdio-only server was not refused with %q:\n%s", want, out.String())
+	}
+	a = a.WithDefaults()
+	if !slices.Equal(a.Transports, []string{generator.TransportStdio}) || a.Auth != generator.AuthNone ||
+		slices.Contains(a.Deploy, generator.DeployHelm) || len(a.Deploy) == 0 {
+		t.Errorf("answers = %+v", a)
+	}
+	if err := a.Validate(); err != nil {
+		t.Errorf("the wizard's answers do not validate: %v", err)
+	}
+}

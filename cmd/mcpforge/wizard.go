@@ -80,20 +80,25 @@ func newWizardState(a generator.Answers) *wizardState {
 	fields := generator.Fields()
 	st := &wizardState{Values: make([]wizardValue, len(fields)), Confirm: true}
 	for i, f := range fields {
-		switch v := a.Prefill(f.Key).(type) {
-		case string:
-			st.Values[i].Text = v
-		case []string:
-			if f.Kind == generator.KindList {
-				st.Values[i].Text = strings.Join(v, ", ")
-			} else {
-				st.Values[i].List = v
-			}
-		case bool:
-			st.Values[i].On = v
-		}
+		st.prefill(i, f, a)
 	}
 	return st
+}
+
+// prefill sets the value of field i to what a pre-fills it with.
+func (st *wizardState) prefill(i int, f generator.Field, a generator.Answers) {
+	switch v := a.Prefill(f.Key).(type) {
+	case string:
+		st.Values[i].Text = v
+	case []string:
+		if f.Kind == generator.KindList {
+			st.Values[i].Text = strings.Join(v, ", ")
+		} else {
+			st.Values[i].List = v
+		}
+	case bool:
+		st.Values[i].On = v
+	}
 }
 
 // value returns the answer of field i as generator.Answers.Fill takes it.
@@ -113,9 +118,15 @@ func (st *wizardState) value(i int, f generator.Field) any {
 // details behind. A value the questions would refuse keeps the answer of
 // base and is reported, after the others are filled in.
 func (st *wizardState) answers(base generator.Answers) (generator.Answers, error) {
+	return st.answersBefore(base, len(st.Values))
+}
+
+// answersBefore is answers for the first n questions only; the others keep
+// the answers of base.
+func (st *wizardState) answersBefore(base generator.Answers, n int) (generator.Answers, error) {
 	a := base
 	var first error
-	for i, f := range generator.Fields() {
+	for i, f := range generator.Fields()[:n] {
 		if !a.Applies(f.Key) {
 			a.Clear(f.Key)
 			continue
@@ -218,7 +229,7 @@ func (f *form) question(i int, field generator.Field) huh.Field {
 			Title(field.Title).
 			Options(options()...).
 			Value(&v.Text).
-			Validate(func(s string) error { return generator.CheckInput(field.Key, s) })
+			Validate(func(s string) error { return f.checkChoice(i, field, s) })
 		if help != "" {
 			q.Description(help)
 		}
@@ -233,7 +244,7 @@ func (f *form) question(i int, field generator.Field) huh.Field {
 			Description(desc).
 			Options(options()...).
 			Value(&v.List).
-			Validate(func(l []string) error { return generator.CheckInput(field.Key, l) })
+			Validate(func(l []string) error { return f.checkChoice(i, field, l) })
 	case generator.KindBool:
 		return huh.NewConfirm().
 			Title(field.Title).
@@ -243,12 +254,36 @@ func (f *form) question(i int, field generator.Field) huh.Field {
 	return f.input(field, &v.Text)
 }
 
+// checkChoice checks the choice v of field i with generator.CheckInput, and
+// then against the answers before it, so that a choice Validate would
+// refuse later (auth jwt-local or helm for a stdio-only server) is refused
+// while it can still be changed.
+func (f *form) checkChoice(i int, field generator.Field, v any) error {
+	if err := generator.CheckInput(field.Key, v); err != nil {
+		return err
+	}
+	a, _ := f.st.answersBefore(f.base, i)
+	if err := a.Fill(field.Key, v); err != nil {
+		return err
+	}
+	var ve *generator.ValidationError
+	if errors.As(a.WithDefaults().Validate(), &ve) {
+		for _, p := range ve.Problems {
+			if p.Key == field.Key {
+				return errors.New(p.Message)
+			}
+		}
+	}
+	return nil
+}
+
 // steps returns the wizard's pages: in the full-screen form, the questions
 // of one group share a page under its title, where the group's first
 // question is; in accessible mode every question is a page of its own,
 // built when its turn comes, so that its help shows the answers typed
-// before it (the module's shows the name). A page is hidden while its
-// answers do not apply.
+// before it (the module's shows the name), and an answer not given is
+// pre-filled with its default for them (no helm for a stdio-only server).
+// A page is hidden while its answers do not apply.
 func (f *form) steps() []step {
 	fields := generator.Fields()
 	var steps []step
@@ -271,6 +306,10 @@ func (f *form) steps() []step {
 			group: func() *huh.Group {
 				var qs []huh.Field
 				for _, k := range page {
+					if f.accessible && !f.base.Given(fields[k].Key) {
+						before, _ := f.st.answersBefore(f.base, k)
+						f.st.prefill(k, fields[k], before)
+					}
 					qs = append(qs, f.question(k, fields[k]))
 				}
 				g := huh.NewGroup(qs...)
