@@ -30,7 +30,14 @@ var fileRules = []fileRule{
 	// The development issuer and token minter signs tokens the way a
 	// jwt-local server validates them; other strategies have no use for it.
 	{"cmd/devtoken", func(d Data) bool { return d.Auth == AuthJWTLocal }},
+	// The chart's Prometheus and Grafana parts scrape and show the metrics
+	// that only observability serves.
+	{"chart/__name__/templates/servicemonitor.yaml", observes},
+	{"chart/__name__/templates/grafana-dashboard.yaml", observes},
+	{"chart/__name__/dashboards", observes},
 }
+
+func observes(d Data) bool { return d.Observability }
 
 func deploys(kind string) func(Data) bool {
 	return func(d Data) bool { return d.HasDeploy(kind) }
@@ -81,7 +88,7 @@ var runtimePackages = []runtimePackage{
 	{"heapfloor", func(Data) bool { return true }},
 	// Metrics and traces, only with observability: without it no
 	// OpenTelemetry or Prometheus module is in go.mod.
-	{"telemetry", func(d Data) bool { return d.Observability }},
+	{"telemetry", observes},
 }
 
 // Module paths of the direct dependencies of generated servers.

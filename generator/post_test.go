@@ -26,6 +26,7 @@ func writeFakeRepo(t *testing.T, gomod string) string {
 		"heapfloor/heapfloor.go":   {Data: []byte("// Package heapfloor is a stand-in.\npackage heapfloor\n")},
 		"typedtool/typedtool.go":   {Data: []byte("// Package typedtool is a stand-in.\npackage typedtool\n")},
 		"typo/typo.go":             {Data: []byte("// Package typo is a stand-in.\npackage typo\n")},
+		"telemetry/telemetry.go":   {Data: []byte("// Package telemetry is a stand-in.\npackage telemetry\n")},
 	}
 	set, err := renderFS(Answers{Name: "w", Transports: []string{"stdio"}}, tm, rt)
 	if err != nil {

@@ -80,6 +80,7 @@ var Handler http.Handler
 		"heapfloor/heapfloor.go":   {Data: []byte("// Package heapfloor keeps a heap floor.\npackage heapfloor\n")},
 		"typedtool/typedtool.go":   {Data: []byte("// Package typedtool turns typed functions into tool handlers.\npackage typedtool\n")},
 		"typo/typo.go":             {Data: []byte("// Package typo measures edit distances.\npackage typo\n")},
+		"telemetry/telemetry.go":   {Data: []byte("// Package telemetry observes the server.\npackage telemetry\n")},
 	}
 }
 
@@ -110,7 +111,7 @@ func TestRenderFake(t *testing.T) {
 		"chart/my-weather/templates/svc.yaml", "cmd/my-weather/main.go", "config.toml", "go.mod",
 		"internal/config/config.go", "internal/config/config_test.go", "internal/envelope/envelope.go",
 		"internal/heapfloor/heapfloor.go", "internal/httpserver/server.go", "internal/promptargs/promptargs.go",
-		"internal/toolargs/toolargs.go", "internal/typedtool/typedtool.go", "internal/typo/typo.go",
+		"internal/telemetry/telemetry.go", "internal/toolargs/toolargs.go", "internal/typedtool/typedtool.go", "internal/typo/typo.go",
 	}
 	if got := set.Paths(); !slices.Equal(got, want) {
 		t.Errorf("paths = %v\nwant    %v", got, want)
@@ -369,10 +370,21 @@ func TestRenderRequires(t *testing.T) {
 	if len(d.Requires) != len(goModRequires) {
 		t.Errorf("Requires has %d modules, mcpforge's go.mod %d", len(d.Requires), len(goModRequires))
 	}
-	plain, _ := newData(Defaults("w"), DevelVersion)
+	plainAnswers := Defaults("w")
+	plainAnswers.Observability = boolPtr(false)
+	plain, _ := newData(plainAnswers, DevelVersion)
 	for _, r := range plain.Requires {
 		if !r.Indirect && r.Path != modMCPGo && r.Path != modTOML {
-			t.Errorf("%s is direct in a server without auth", r.Path)
+			t.Errorf("%s is direct in a server without auth or observability", r.Path)
+		}
+	}
+	observed, _ := newData(Defaults("w"), DevelVersion)
+	for _, r := range observed.Requires {
+		if !r.Indirect && r.Path != modMCPGo && r.Path != modTOML && !slices.Contains(telemetryModules, r.Path) {
+			t.Errorf("%s is direct in a server with observability but without auth", r.Path)
+		}
+		if r.Indirect && slices.Contains(telemetryModules, r.Path) {
+			t.Errorf("%s is indirect in a server with observability", r.Path)
 		}
 	}
 	if _, err := requiresFor([]string{"example.org/not-in-go-mod"}); err == nil || !strings.Contains(err.Error(), "-update") {

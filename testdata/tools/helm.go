@@ -186,12 +186,24 @@ func checkValueSet(chrt *chart.Chart, chartDir, namespace string, set valueSet, 
 	}
 	if set.allOptions {
 		for _, k := range optionalKinds {
-			if kinds[k] == 0 {
+			if kinds[k] == 0 && declares(chrt, k) {
 				findings = append(findings, fmt.Sprintf("%s: --all-options but no %s rendered", where, k))
 			}
 		}
 	}
 	return findings
+}
+
+// declares reports whether a template of the chart can render a resource of
+// kind: a chart without a kind's template (a server generated without
+// observability has no ServiceMonitor) is not asked for one.
+func declares(chrt *chart.Chart, kind string) bool {
+	for _, t := range chrt.Templates {
+		if strings.Contains(string(t.Data), "\nkind: "+kind+"\n") {
+			return true
+		}
+	}
+	return false
 }
 
 // renderChart renders the chart as "helm template" would for a release named

@@ -364,15 +364,56 @@ func checkPolicies(objects []manifest) []string {
 	}
 	for _, o := range byKind["ServiceMonitor"] {
 		sm := o.obj.(*monitoringv1.ServiceMonitor)
-		matched := false
+		var matched []*corev1.Service
 		for _, svc := range services {
 			s, err := metav1.LabelSelectorAsSelector(&sm.Spec.Selector)
 			if err == nil && !s.Empty() && s.Matches(labels.Set(svc.Labels)) {
-				matched = true
+				matched = append(matched, svc)
 			}
 		}
-		if !matched {
+		if len(matched) == 0 {
 			bad("ServiceMonitor %s: selector matches no Service of the chart", sm.Name)
+		}
+		// Each endpoint scrapes a named port of the Service, which leads to
+		// a port of the container that the NetworkPolicies admit.
+		for _, ep := range sm.Spec.Endpoints {
+			for _, svc := range matched {
+				target, ok := servicePortTarget(svc, ep.Port)
+				if !ok {
+					bad("ServiceMonitor %s: port %q is not a port of Service %s", sm.Name, ep.Port, svc.Name)
+					continue
+				}
+				number, ok := containerPort(target, containerPorts)
+				if !ok {
+					bad("ServiceMonitor %s: port %q of Service %s targets %s, not a port of the container", sm.Name, ep.Port, svc.Name, target.String())
+					continue
+				}
+				for _, np := range byKind["NetworkPolicy"] {
+					if !admits(np.obj.(*networkingv1.NetworkPolicy), number, containerPorts) {
+						bad("NetworkPolicy %s does not admit the scraped port %d (ServiceMonitor %s, port %q)", np.name, number, sm.Name, ep.Port)
+					}
+				}
+			}
+		}
+	}
+	for _, o := range byKind["ConfigMap"] {
+		cm := o.obj.(*corev1.ConfigMap)
+		if cm.Labels["grafana_dashboard"] == "" {
+			continue
+		}
+		if len(cm.Data) == 0 {
+			bad("ConfigMap %s: a Grafana dashboard ConfigMap without data", cm.Name)
+		}
+		for key, doc := range cm.Data {
+			var dash struct {
+				Title  string           `json:"title"`
+				Panels []map[string]any `json:"panels"`
+			}
+			if err := json.Unmarshal([]byte(doc), &dash); err != nil {
+				bad("ConfigMap %s: dashboard %s is not JSON: %v", cm.Name, key, err)
+			} else if dash.Title == "" || len(dash.Panels) == 0 {
+				bad("ConfigMap %s: dashboard %s has no title or no panels", cm.Name, key)
+			}
 		}
 	}
 	for _, o := range byKind["RequestAuthentication"] {
@@ -391,6 +432,52 @@ func checkPolicies(objects []manifest) []string {
 		}
 	}
 	return findings
+}
+
+// servicePortTarget is the targetPort of the port of svc named name.
+func servicePortTarget(svc *corev1.Service, name string) (intstr.IntOrString, bool) {
+	for _, p := range svc.Spec.Ports {
+		if p.Name == name {
+			if p.TargetPort.Type == intstr.Int && p.TargetPort.IntVal == 0 {
+				return intstr.FromInt32(p.Port), true
+			}
+			return p.TargetPort, true
+		}
+	}
+	return intstr.IntOrString{}, false
+}
+
+// containerPort resolves a port by name or number to a container port.
+func containerPort(p intstr.IntOrString, named map[string]int32) (int32, bool) {
+	if p.Type == intstr.String {
+		n, ok := named[p.StrVal]
+		return n, ok
+	}
+	for _, n := range named {
+		if n == p.IntVal {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// admits reports whether some ingress rule of np lets traffic reach the
+// container port number (a rule without ports admits every port).
+func admits(np *networkingv1.NetworkPolicy, number int32, named map[string]int32) bool {
+	for _, rule := range np.Spec.Ingress {
+		if len(rule.Ports) == 0 {
+			return true
+		}
+		for _, p := range rule.Ports {
+			if p.Port == nil {
+				return true
+			}
+			if n, ok := containerPort(*p.Port, named); ok && n == number {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkProbe checks that a probe exists, is an HTTP GET on path (any path

@@ -115,8 +115,8 @@ host, else the first HTTPRoute hostname, else the in-cluster Service URL.
 app.config is the server configuration: .Values.config with the keys the
 chart owns filled in — the listen address (all interfaces, containerPort),
 the public URL unless set, the Service and ingress host names added to the
-Host-header allow-list, and, with Istio, the header the sidecar puts the
-verified claims in.
+Host-header allow-list, with Istio, the header the sidecar puts the
+verified claims in, and, with metrics, their listen address.
 */}}
 {{- define "app.config" -}}
 {{- $cfg := deepCopy (.Values.config | default dict) }}
@@ -147,7 +147,21 @@ verified claims in.
 {{- $_ := set $external "header" .Values.istio.jwt.outputPayloadToHeader }}
 {{- $_ := set $external "header_format" "istio-payload" }}
 {{- end }}
+{{- if include "app.metricsEnabled" . }}
+{{- $telemetry := get $cfg "telemetry" | default dict }}
+{{- $_ := set $cfg "telemetry" $telemetry }}
+{{- $_ := set $telemetry "metrics_addr" (printf "0.0.0.0:%d" (int .Values.metrics.port)) }}
+{{- end }}
 {{- include "app.toml" (dict "table" $cfg "name" "") | trim }}
+{{- end }}
+
+{{/*
+app.metricsEnabled is "true" when the server serves metrics on their own
+port (values metrics.enabled), else empty. A chart generated without
+observability has no metrics values at all.
+*/}}
+{{- define "app.metricsEnabled" -}}
+{{- if and (hasKey .Values "metrics") .Values.metrics.enabled }}true{{ end }}
 {{- end }}
 
 {{/*
