@@ -110,18 +110,14 @@ func TestWizardAccessible(t *testing.T) {
 	fakeTerminal(t)
 	t.Setenv("ACCESSIBLE", "")
 	dir := filepath.Join(t.TempDir(), "made")
-	in := typed(
-		"Bad",                // name: refused
-		"made-by-wizard",     // name
-		"",                   // module: the default
-		"Made by the wizard", // description
-		"1", "3", "0",        // transports: stdio off, sse on, done
-		"1",      // auth: none
-		"",       // observability: the default (on)
-		"2", "0", // deploy: helm off, done
-		"2", // license: mit
-		"y", // generate
-	)
+	in := typed(keystrokes(t, generator.Answers{}, map[string][]string{
+		generator.KeyName:        {"Bad", "made-by-wizard"}, // refused, then right
+		generator.KeyDescription: {"Made by the wizard"},
+		generator.KeyTransports:  {"1", "3", "0"}, // stdio off, sse on, done
+		generator.KeyAuth:        {"1"},           // none
+		generator.KeyDeploy:      {"2", "0"},      // helm off, done
+		generator.KeyLicense:     {"2"},           // mit
+	}, "y")...)
 	var out, errOut bytes.Buffer
 	code := run([]string{"new", "--accessible", "--dir", dir, "--no-tidy", "--no-git"}, in, &out, &errOut)
 	if code != exitOK {
@@ -136,7 +132,8 @@ func TestWizardAccessible(t *testing.T) {
 		"1. apache-2.0: Apache License 2.0",
 		"license          mit",
 		"created " + dir,
-		"the same without the wizard:\n  mcpforge new made-by-wizard --module example.com/made-by-wizard --description 'Made by the wizard' --transport http,sse --auth none --observability --deploy docker,ci,release --license mit --dir " + dir + " --no-tidy --no-git --yes\n",
+		"the same without the wizard:\n  mcpforge new made-by-wizard --module example.com/made-by-wizard --description 'Made by the wizard' --transport http,sse --auth none ",
+		" --deploy docker,ci,release --license mit --dir " + dir + " --no-tidy --no-git --yes\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
@@ -182,7 +179,7 @@ func TestWizardAccessible(t *testing.T) {
 func TestWizardDeclined(t *testing.T) {
 	fakeTerminal(t)
 	dir := filepath.Join(t.TempDir(), "declined")
-	in := typed("declined", "", "", "0", "1", "", "0", "", "n")
+	in := typed(keystrokes(t, generator.Answers{}, map[string][]string{generator.KeyName: {"declined"}}, "n")...)
 	var out, errOut bytes.Buffer
 	code := run([]string{"new", "--accessible", "--dir", dir, "--no-tidy", "--no-git"}, in, &out, &errOut)
 	if code != exitFailure || !strings.Contains(errOut.String(), "not confirmed; nothing was written") {
@@ -254,20 +251,14 @@ func TestWizardAuthAnswers(t *testing.T) {
 	given := generator.Answers{Name: "pre", Module: "example.com/acme/pre", Issuer: "https://old.example.com"}
 	given.MarkGiven(generator.KeyName, generator.KeyModule, generator.KeyIssuer)
 	var out bytes.Buffer
-	a, err := wizard(context.Background(), given, wizardOptions{accessible: true, out: &out, in: typed(
-		"", "", "", // keep name and module, default description
-		"0",                               // transports as they are
-		"2",                               // jwt-local
-		"http://id.example.com",           // refused: http off loopback
-		"https://id.example.com/realms/x", // issuer
-		"api://pre",                       // audience
-		"",                                // JWKS: placeholder
-		"n",                               // no OAuth
-		"",                                // observability: the default (on)
-		"0",                               // deploy as it is
-		"",                                // license: the pre-filled default
-		"y",
-	)})
+	// Name and module kept, description, transports, JWKS URI, deploy and
+	// license as pre-filled.
+	a, err := wizard(context.Background(), given, wizardOptions{accessible: true, out: &out, in: typed(keystrokes(t, given, map[string][]string{
+		generator.KeyAuth:     {"2"},                                                        // jwt-local
+		generator.KeyIssuer:   {"http://id.example.com", "https://id.example.com/realms/x"}, // refused: http off loopback; then right
+		generator.KeyAudience: {"api://pre"},
+		generator.KeyOAuth:    {"n"},
+	}, "y")...)})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -291,14 +282,11 @@ func TestWizardAuthAnswers(t *testing.T) {
 	}
 
 	out.Reset()
-	a, err = wizard(context.Background(), given, wizardOptions{accessible: true, out: &out, in: typed(
-		"", "", "", "0",
-		"3",                          // jwt-external
-		"X-Claims",                   // header
-		"10.0.0.0/8, 192.168.1.1/24", // refused: host bits
-		"10.0.0.0/8, 192.168.1.1",
-		"", "0", "", "y",
-	)})
+	a, err = wizard(context.Background(), given, wizardOptions{accessible: true, out: &out, in: typed(keystrokes(t, given, map[string][]string{
+		generator.KeyAuth:           {"3"}, // jwt-external
+		generator.KeyProxyHeader:    {"X-Claims"},
+		generator.KeyTrustedProxies: {"10.0.0.0/8, 192.168.1.1/24", "10.0.0.0/8, 192.168.1.1"}, // refused: host bits; then right
+	}, "y")...)})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -392,7 +380,7 @@ func TestWizardAccessibleFromEnv(t *testing.T) {
 	t.Setenv("ACCESSIBLE", "1")
 	dir := filepath.Join(t.TempDir(), "env")
 	var out, errOut bytes.Buffer
-	code := run([]string{"new", "env", "--dir", dir, "--dry-run"}, typed("", "", "", "0", "1", "", "0", "", "y"), &out, &errOut)
+	code := run([]string{"new", "env", "--dir", dir, "--dry-run"}, typed(keystrokes(t, generator.Answers{Name: "env"}, nil, "y")...), &out, &errOut)
 	if code != 0 || !strings.Contains(out.String(), "Server name (") || !strings.Contains(out.String(), "nothing was written") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
@@ -404,17 +392,16 @@ func TestWizardAccessibleFromEnv(t *testing.T) {
 // asked again, and the corrected answers come back.
 func TestWizardRefusesDisguisingText(t *testing.T) {
 	var out bytes.Buffer
-	a, err := wizard(context.Background(), generator.Answers{}, wizardOptions{accessible: true, out: &out, in: typed(
-		"wea\u202ether", "weather", // name
-		" \u200bexample.com/w", "", // module: position 2 as typed, before trimming
-		"safe \u202e gnp.exe", "Safe", // description
-		"0",                                 // transports as they are
-		"2",                                 // jwt-local
-		"https://id.example.com/\u200e", "", // issuer
-		"api\u2060", "", // audience
-		"https://id.example.com/certs\u061c", "", // JWKS URI
-		"y", "", "0", "", "y",
-	)})
+	// Each refused, then corrected or left empty.
+	a, err := wizard(context.Background(), generator.Answers{}, wizardOptions{accessible: true, out: &out, in: typed(keystrokes(t, generator.Answers{}, map[string][]string{
+		generator.KeyName:        {"wea\u202ether", "weather"},
+		generator.KeyModule:      {" \u200bexample.com/w", ""}, // position 2 as typed, before trimming
+		generator.KeyDescription: {"safe \u202e gnp.exe", "Safe"},
+		generator.KeyAuth:        {"2"}, // jwt-local
+		generator.KeyIssuer:      {"https://id.example.com/\u200e", ""},
+		generator.KeyAudience:    {"api\u2060", ""},
+		generator.KeyJWKSURI:     {"https://id.example.com/certs\u061c", ""},
+	}, "y")...)})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -437,14 +424,11 @@ func TestWizardRefusesDisguisingText(t *testing.T) {
 	out.Reset()
 	given := generator.Answers{Name: "pre"}
 	given.MarkGiven(generator.KeyName)
-	a, err = wizard(context.Background(), given, wizardOptions{accessible: true, out: &out, in: typed(
-		"", "", "", "0",
-		"3",               // jwt-external
-		"x-jwt\u200b", "", // header
-		"10.0.0.0/8,\u2069", // trusted proxies: typed as one line
-		"10.0.0.0/8",
-		"", "0", "", "y",
-	)})
+	a, err = wizard(context.Background(), given, wizardOptions{accessible: true, out: &out, in: typed(keystrokes(t, given, map[string][]string{
+		generator.KeyAuth:           {"3"}, // jwt-external
+		generator.KeyProxyHeader:    {"x-jwt\u200b", ""},
+		generator.KeyTrustedProxies: {"10.0.0.0/8,\u2069", "10.0.0.0/8"}, // typed as one line
+	}, "y")...)})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -482,7 +466,7 @@ func TestWizardAccessibleFromPipe(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "piped")
 			args := append([]string{"new", "piped", "--dir", dir, "--no-tidy", "--no-git"}, c.args...)
 			var out, errOut bytes.Buffer
-			code := run(args, typed("", "", "Read from a pipe", "0", "1", "", "0", "", "y"), &out, &errOut)
+			code := run(args, typed(keystrokes(t, generator.Answers{Name: "piped"}, map[string][]string{generator.KeyDescription: {"Read from a pipe"}}, "y")...), &out, &errOut)
 			if code != exitOK {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 			}

@@ -64,6 +64,40 @@ func (s *tuiSession) waitFor(text string) string {
 	}
 }
 
+// leave waits until the screen no longer shows text: the form has moved
+// on from the page showing it.
+func (s *tuiSession) leave(text string) {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Contains(s.screen(), text) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen still shows %q:\n%s", text, s.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// enterUntil presses Enter on every page before the one showing text,
+// taking what each pre-fills: the pages of answers this test does not
+// know, so that a new answer needs no change here.
+func (s *tuiSession) enterUntil(text string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		screen := s.screen()
+		if strings.Contains(screen, text) {
+			return screen
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen never showed %q; it shows:\n%s", text, screen)
+		}
+		s.keys("Enter")
+		for s.screen() == screen && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
 // keys sends tmux key names ("Enter", "BSpace", "C-c") or literal text.
 func (s *tuiSession) keys(keys ...string) {
 	s.t.Helper()
@@ -121,12 +155,15 @@ func TestWizardTUI(t *testing.T) {
 		s.keys("https://id.example.com/realms/tui", "Enter", "Enter", "Enter")
 		s.waitFor("Serve OAuth discovery")
 		s.keys("n")
-		s.waitFor("Deployment artifacts")
+		s.leave("Serve OAuth discovery")
+		s.enterUntil("Deployment artifacts")
 		s.keys("g", "j", "x", "Enter") // helm off
-		s.waitFor("License")
+		s.leave("Deployment artifacts")
+		s.enterUntil("License")
 		s.waitFor("none: no LICENSE file") // pre-filled with the default
 		s.keys("g", "Enter")               // apache-2.0, the first
-		screen = s.waitFor("Generate the repository?")
+		s.leave("none: no LICENSE file")
+		screen = s.enterUntil("Generate the repository?")
 		for _, want := range []string{"tui-made", "jwt-local", "https://id.example.com/realms/tui", "docker, ci, release", "apache-2.0"} {
 			if !strings.Contains(screen, want) {
 				t.Errorf("the summary lacks %q:\n%s", want, screen)
@@ -181,9 +218,11 @@ func TestWizardTUI(t *testing.T) {
 	})
 }
 
-// accessibleAnswers answer every question of `mcpforge new NAME` in
-// accessible mode with its default, one line each, and confirm.
-const accessibleAnswers = "\n\n\n0\n1\n0\n\ny\n"
+// accessibleAnswers answer every question of `mcpforge new plain` in
+// accessible mode with what it pre-fills, one line each, and confirm.
+func accessibleAnswers(t *testing.T) string {
+	return strings.Join(keystrokes(t, generator.Answers{Name: "plain"}, nil, "y"), "\n") + "\n"
+}
 
 // TestWizardAccessibleBinary drives the accessible wizard of the built
 // binary as screen-reader users and scripts do: under a real pseudo-terminal
@@ -231,7 +270,7 @@ func TestWizardAccessibleBinary(t *testing.T) {
 		}()
 		// Typed ahead, as a fast typist or a script would: a wizard that
 		// reads the terminal for answers to its own queries swallows them.
-		if _, err := io.WriteString(tty, accessibleAnswers); err != nil {
+		if _, err := io.WriteString(tty, accessibleAnswers(t)); err != nil {
 			t.Fatal(err)
 		}
 		exited := make(chan error, 1)
@@ -255,7 +294,7 @@ func TestWizardAccessibleBinary(t *testing.T) {
 		work := t.TempDir()
 		cmd := exec.Command(bin, "new", "plain", "--accessible", "--no-tidy", "--no-git")
 		cmd.Dir, cmd.Env = work, env
-		cmd.Stdin = strings.NewReader(accessibleAnswers)
+		cmd.Stdin = strings.NewReader(accessibleAnswers(t))
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
