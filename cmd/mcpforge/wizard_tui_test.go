@@ -51,6 +51,26 @@ func (s *tuiSession) screen() string { return s.run("capture-pane", "-p", "-t", 
 // waitFor waits until the screen shows text.
 func (s *tuiSession) waitFor(text string) string {
 	s.t.Helper()
+	return s.until(text, func(string) { time.Sleep(50 * time.Millisecond) })
+}
+
+// enterUntil presses Enter on every page before the one showing text,
+// taking what each pre-fills: the pages of answers this test does not
+// know, so that a new answer needs no change here.
+func (s *tuiSession) enterUntil(text string) string {
+	s.t.Helper()
+	return s.until(text, func(screen string) {
+		s.keys("Enter")
+		for deadline := time.Now().Add(5 * time.Second); s.screen() == screen && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
+
+// until calls step with the screen until the screen shows text, for 20
+// seconds at most.
+func (s *tuiSession) until(text string, step func(screen string)) string {
+	s.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		screen := s.screen()
@@ -60,7 +80,7 @@ func (s *tuiSession) waitFor(text string) string {
 		if time.Now().After(deadline) {
 			s.t.Fatalf("the screen never showed %q; it shows:\n%s", text, screen)
 		}
-		time.Sleep(50 * time.Millisecond)
+		step(screen)
 	}
 }
 
@@ -74,27 +94,6 @@ func (s *tuiSession) leave(text string) {
 			s.t.Fatalf("the screen still shows %q:\n%s", text, s.screen())
 		}
 		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// enterUntil presses Enter on every page before the one showing text,
-// taking what each pre-fills: the pages of answers this test does not
-// know, so that a new answer needs no change here.
-func (s *tuiSession) enterUntil(text string) string {
-	s.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		screen := s.screen()
-		if strings.Contains(screen, text) {
-			return screen
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the screen never showed %q; it shows:\n%s", text, screen)
-		}
-		s.keys("Enter")
-		for s.screen() == screen && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
 	}
 }
 
