@@ -296,6 +296,15 @@ func TestMissingAnswersNameEveryFlag(t *testing.T) {
 // before it (the last line typed for a choice is its number).
 func keystrokes(t *testing.T, given generator.Answers, typed map[string][]string, confirm string) []string {
 	t.Helper()
+	lines, err := wizardKeystrokes(given, typed, confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+// wizardKeystrokes is keystrokes, for callers without a *testing.T.
+func wizardKeystrokes(given generator.Answers, typed map[string][]string, confirm string) ([]string, error) {
 	a := given
 	var lines []string
 	for _, f := range generator.Fields() {
@@ -311,15 +320,15 @@ func keystrokes(t *testing.T, given generator.Answers, typed map[string][]string
 		case f.Kind == generator.KindChoice:
 			n, err := strconv.Atoi(in[len(in)-1])
 			if err != nil || n < 1 || n > len(f.Options) {
-				t.Fatalf("%s: the last line %q is no option's number", f.Key, in[len(in)-1])
+				return nil, fmt.Errorf("%s: the last line %q is no option's number", f.Key, in[len(in)-1])
 			}
 			if err := a.Set(f.Key, f.Options[n-1].Value); err != nil {
-				t.Fatal(err)
+				return nil, err
 			}
 		}
 		lines = append(lines, in...)
 	}
-	return append(lines, confirm)
+	return append(lines, confirm), nil
 }
 
 // TestWizardChoicesFollowEarlierAnswers: in the accessible wizard a choice

@@ -6,9 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/mcpforge/mcpforge/generator"
 )
 
 // TestMain lets the test binary double as the mcpforge command inside
@@ -35,7 +38,8 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
+			"exits":      cmdExits,
+			"keystrokes": cmdKeystrokes,
 		},
 	})
 }
@@ -64,4 +68,38 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdKeystrokes writes the lines that answer the accessible wizard of
+// `mcpforge new` into a file, for stdin: the lines given for some answers,
+// and for every other question the line that keeps what it pre-fills, so
+// that a script does not change when an answer is added:
+//
+//	keystrokes answers.txt name=Bad name=weather auth=1 confirm=y
+//
+// Each KEY=LINE adds a line to the answer KEY, in order; confirm is the
+// answer to "Generate the repository?" (y unless given).
+func cmdKeystrokes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: keystrokes FILE [KEY=LINE]...")
+	}
+	typed := map[string][]string{}
+	confirm := "y"
+	for _, arg := range args[1:] {
+		key, line, ok := strings.Cut(arg, "=")
+		switch {
+		case !ok:
+			ts.Fatalf("keystrokes: %q is not KEY=LINE", arg)
+		case key == "confirm":
+			confirm = line
+		default:
+			if _, known := generator.FieldFor(key); !known {
+				ts.Fatalf("keystrokes: no answer %q", key)
+			}
+			typed[key] = append(typed[key], line)
+		}
+	}
+	lines, err := wizardKeystrokes(generator.Answers{}, typed, confirm)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Join(lines, "\n")+"\n"), 0o644))
 }
