@@ -39,6 +39,8 @@ type variantAnswers struct {
 	Audience   string   `toml:"audience"`
 	OAuth      *bool    `toml:"oauth"`
 	Deploy     []string `toml:"deploy"` // nil: the default set, which includes CI
+	// Observability is nil for the default, on.
+	Observability *bool `toml:"observability"`
 }
 
 func variantFiles(t *testing.T) []string {

@@ -141,7 +141,9 @@ func networkTransport(transport string) string {
 func (t *Telemetry) serveMetrics(addr string) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		t.logger.Error("metrics endpoint is off: cannot listen; choose another telemetry.metrics_addr, or \"\" to turn it off", "addr", addr, "error", err)
+		// Not "addr": tools that find the MCP listener in the log look for
+		// that key.
+		t.logger.Error("metrics endpoint is off: cannot listen; choose another telemetry.metrics_addr, or \"\" to turn it off", "listen", addr, "error", err)
 		return
 	}
 	mux := http.NewServeMux()
@@ -152,7 +154,7 @@ func (t *Telemetry) serveMetrics(addr string) {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(t.logger.Handler(), slog.LevelWarn),
 	}
-	t.logger.Info("serving metrics", "addr", ln.Addr().String(), "path", "/metrics")
+	t.logger.Info("serving metrics", "metrics", "http://"+ln.Addr().String()+"/metrics")
 	go func() {
 		if err := t.metricsSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			t.logger.Error("metrics endpoint stopped", "error", err)
