@@ -205,6 +205,19 @@ func TestEveryAnswerRoundTrips(t *testing.T) {
 				rt.check(t, strings.Join(args, " "), got)
 			})
 
+			if field.Kind == generator.KindBool {
+				t.Run("both flags", func(t *testing.T) {
+					cmd := newNewCmd()
+					if err := cmd.ParseFlags([]string{"x", "--" + field.Flag, "--" + field.NoFlag}); err != nil {
+						t.Fatal(err)
+					}
+					want := fmt.Sprintf("--%s and --%s exclude each other; give one", field.Flag, field.NoFlag)
+					if _, err := answersFromFlags(cmd.Flags(), cmd.Flags().Args()); err == nil || err.Error() != want {
+						t.Errorf("both flags: %v, want %q", err, want)
+					}
+				})
+			}
+
 			t.Run("answers file", func(t *testing.T) {
 				pairs := map[string]any{field.Key: rt.value}
 				for k, v := range rt.file {
