@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +42,13 @@ import (
 // baretoken is bare mcp-go sent the jwt server's bearer token, which it
 // ignores: the part of jwt's cost that is only carrying the token.
 // Targets of issue 11: x-none-handshake >= 0.85, x-jwt-handshake >= 0.75.
+//
+// none and jwt have observability (the default) with metrics on and tracing
+// off; noobs is none generated with --no-observability, and otel is none
+// with metrics on and every call traced (OTEL_TRACES_SAMPLER=always_on) to
+// an OTLP/HTTP endpoint of this process. obs-<era> is otel's rate over
+// noobs', obscpu-<era> noobs' CPU per call over otel's: what observability
+// costs, measured in the same run (target of issue 13: at least 0.95).
 // MCPFORGE_BENCH_DURATION sets the length of one measurement (default 3s).
 //
 //	go test ./cmd/mcpforge -run '^$' -bench VersusMCPGo -benchtime 3x
@@ -50,7 +60,11 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 	tools := b.TempDir()
 	goCmd(b, filepath.Join("..", ".."), "build", "-o", tools, "./testdata/bench/baresrv", "./testdata/bench/mcpload")
 	noneBin := benchServer(b, "none", "--auth", "none")
+	noObsBin := benchServer(b, "noobs", "--auth", "none", "--no-observability")
 	jwtBin := benchServer(b, "jwt", "--auth", "jwt-local")
+	otlp := otlpSink(b)
+	// Metrics on a free port: the default one may be taken on this machine.
+	metricsEnv := func(name string) string { return generator.EnvPrefix(name) + "_TELEMETRY_METRICS_ADDR=127.0.0.1:0" }
 	issuer := newJWKSIssuer(b)
 	prefix := generator.EnvPrefix("jwt")
 
@@ -69,9 +83,18 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 		// which it ignores: what carrying a bearer token costs HTTP/1.1
 		// before any validation.
 		{name: "baretoken", args: []string{filepath.Join(tools, "baresrv"), "-addr", "127.0.0.1:0"}, auth: bearer},
-		{name: "none", args: []string{noneBin, "--transport", "http", "--addr", "127.0.0.1:0"}},
+		{name: "none", args: []string{noneBin, "--transport", "http", "--addr", "127.0.0.1:0"}, env: []string{metricsEnv("none")}},
+		{name: "noobs", args: []string{noObsBin, "--transport", "http", "--addr", "127.0.0.1:0"}},
+		{name: "otel", args: []string{noneBin, "--transport", "http", "--addr", "127.0.0.1:0"},
+			env: []string{
+				metricsEnv("none"),
+				"OTEL_EXPORTER_OTLP_ENDPOINT=" + otlp,
+				"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+				"OTEL_TRACES_SAMPLER=always_on",
+			}},
 		{name: "jwt", args: []string{jwtBin, "--transport", "http", "--addr", "127.0.0.1:0"},
 			env: []string{
+				metricsEnv("jwt"),
 				prefix + "_MIDDLEWARE_JWT_LOCAL_ISSUER=" + issuer.url,
 				prefix + "_MIDDLEWARE_JWT_LOCAL_JWKS_URI=" + issuer.url + "/jwks",
 				prefix + `_MIDDLEWARE_JWT_LOCAL_ALLOW_CONDITIONS=["claims.sub != \"\"", "request.method == \"POST\" || request.method == \"GET\" || request.method == \"DELETE\""]`,
@@ -139,7 +162,22 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 				b.ReportMetric(bareCPU/c, "xcpu-"+key)
 			}
 		}
+		b.ReportMetric(median(rates["otel-"+era.name])/median(rates["noobs-"+era.name]), "obs-"+era.name)
+		b.ReportMetric(median(cpus["noobs-"+era.name])/median(cpus["otel-"+era.name]), "obscpu-"+era.name)
 	}
+}
+
+// otlpSink is an OTLP/HTTP trace endpoint that accepts and drops every
+// export, as a collector would take them: the benchmark measures the
+// server's side of tracing.
+func otlpSink(b *testing.B) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		// An empty body is an empty ExportTraceServiceResponse: all accepted.
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
 }
 
 func median(v []float64) float64 {

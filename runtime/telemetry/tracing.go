@@ -2,11 +2,14 @@ package telemetry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -113,7 +116,9 @@ func (headerPropagator) Inject(ctx context.Context, h http.Header) {
 }
 
 func (headerPropagator) Extract(ctx context.Context, h http.Header) context.Context {
-	if trace.SpanContextFromContext(ctx).IsRemote() || h == nil {
+	// Most requests carry neither header: looked up by their canonical
+	// names, without the propagators' work.
+	if trace.SpanContextFromContext(ctx).IsRemote() || (len(h["Traceparent"]) == 0 && len(h["Baggage"]) == 0) {
 		return ctx
 	}
 	return propagator.Extract(ctx, propagation.HeaderCarrier(h))
@@ -288,8 +293,8 @@ func (op *operation) End() {
 		name += " " + target
 	}
 	op.span.SetName(name)
-	attrs := make([]attribute.KeyValue, 0, 10)
-	attrs = append(attrs,
+	ap := attrPool.Get().(*[]attribute.KeyValue)
+	attrs := append((*ap)[:0],
 		attribute.String("mcp.method.name", k.method),
 		attribute.String("network.transport", k.transport))
 	if k.protocol != "" {
@@ -298,8 +303,8 @@ func (op *operation) End() {
 	if op.sessionID != "" {
 		attrs = append(attrs, attribute.String("mcp.session.id", op.sessionID))
 	}
-	if op.requestID != nil {
-		attrs = append(attrs, attribute.String("jsonrpc.request.id", fmt.Sprint(op.requestID)))
+	if id := requestIDText(op.requestID); id != "" {
+		attrs = append(attrs, attribute.String("jsonrpc.request.id", id))
 	}
 	if k.tool != "" {
 		attrs = append(attrs, attribute.String("gen_ai.tool.name", k.tool), attribute.String("gen_ai.operation.name", "execute_tool"))
@@ -314,8 +319,36 @@ func (op *operation) End() {
 		}
 		op.span.SetStatus(codes.Error, op.errMessage)
 	}
+	// The span copies the attributes: the slice goes back to the pool.
 	op.span.SetAttributes(attrs...)
+	*ap = attrs
+	attrPool.Put(ap)
 	op.span.End(trace.WithTimestamp(end))
+}
+
+// attrPool holds the attribute slices of ending spans.
+var attrPool = sync.Pool{New: func() any { s := make([]attribute.KeyValue, 0, 10); return &s }}
+
+// requestIDText is a JSON-RPC id as decoded (a string or a number) in text;
+// "" for none.
+func requestIDText(id any) string {
+	switch v := id.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case json.Number:
+		return v.String()
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprint(id)
 }
 
 // operationOf is the operation of ctx, nil outside a request mcp-go traces.
