@@ -25,8 +25,6 @@ var goModRequires = []Require{
 	{Path: "github.com/spf13/pflag", Version: "v1.0.9", Indirect: false},
 	{Path: "github.com/yosida95/uritemplate/v3", Version: "v3.0.2", Indirect: false},
 	{Path: "go.opentelemetry.io/otel", Version: "v1.46.0", Indirect: false},
-	{Path: "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc", Version: "v1.46.0", Indirect: false},
-	{Path: "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp", Version: "v1.46.0", Indirect: false},
 	{Path: "go.opentelemetry.io/otel/sdk", Version: "v1.46.0", Indirect: false},
 	{Path: "go.opentelemetry.io/otel/trace", Version: "v1.46.0", Indirect: false},
 	{Path: "go.opentelemetry.io/proto/otlp", Version: "v1.11.1", Indirect: false},
@@ -40,7 +38,6 @@ var goModRequires = []Require{
 	{Path: "github.com/aymanbagabas/go-osc52/v2", Version: "v2.0.1", Indirect: true},
 	{Path: "github.com/beorn7/perks", Version: "v1.0.1", Indirect: true},
 	{Path: "github.com/catppuccin/go", Version: "v0.3.0", Indirect: true},
-	{Path: "github.com/cenkalti/backoff/v5", Version: "v5.0.3", Indirect: true},
 	{Path: "github.com/cespare/xxhash/v2", Version: "v2.3.0", Indirect: true},
 	{Path: "github.com/charmbracelet/bubbles", Version: "v0.21.1-0.20250623103423-23b8fd6302d7", Indirect: true},
 	{Path: "github.com/charmbracelet/bubbletea", Version: "v1.3.6", Indirect: true},
@@ -82,7 +79,6 @@ var goModRequires = []Require{
 	{Path: "github.com/valyala/fastjson", Version: "v1.6.10", Indirect: true},
 	{Path: "github.com/xo/terminfo", Version: "v0.0.0-20220910002029-abceb7e1c41e", Indirect: true},
 	{Path: "go.opentelemetry.io/auto/sdk", Version: "v1.2.1", Indirect: true},
-	{Path: "go.opentelemetry.io/otel/exporters/otlp/otlptrace", Version: "v1.46.0", Indirect: true},
 	{Path: "go.opentelemetry.io/otel/metric", Version: "v1.46.0", Indirect: true},
 	{Path: "golang.org/x/exp", Version: "v0.0.0-20260908205506-85c1c2202aba", Indirect: true},
 	{Path: "golang.org/x/net", Version: "v0.62.0", Indirect: true},
@@ -115,8 +111,6 @@ github.com/beorn7/perks v1.0.1 h1:VlbKKnNfV8bJzeqoa4cOKqO6bYr3WgKZxO8Z16+hsOM=
 github.com/beorn7/perks v1.0.1/go.mod h1:G2ZrVWU2WbWT9wwq4/hrbKbnv/1ERSJQ0ibhJ6rlkpw=
 github.com/catppuccin/go v0.3.0 h1:d+0/YicIq+hSTo5oPuRi5kOpqkVA5tAsU6dNhvRu+aY=
 github.com/catppuccin/go v0.3.0/go.mod h1:8IHJuMGaUUjQM82qBrGNBv7LFq6JI3NnQCF6MOlZjpc=
-github.com/cenkalti/backoff/v5 v5.0.3 h1:ZN+IMa753KfX5hd8vVaMixjnqRZ3y8CuJKRKj1xcsSM=
-github.com/cenkalti/backoff/v5 v5.0.3/go.mod h1:rkhZdG3JZukswDf7f0cwqPNk4K0sa+F97BxZthm/crw=
 github.com/cespare/xxhash/v2 v2.3.0 h1:UL815xU9SqsFlibzuggzjXhog7bL6oX9BbNZnL2UFvs=
 github.com/cespare/xxhash/v2 v2.3.0/go.mod h1:VGX0DQ3Q6kWi7AoAeZDth3/j3BFtOZR5XLFGgcrjCOs=
 github.com/charmbracelet/bubbles v0.21.1-0.20250623103423-23b8fd6302d7 h1:JFgG/xnwFfbezlUnFMJy0nusZvytYysV4SCS2cYbvws=
@@ -271,12 +265,6 @@ go.opentelemetry.io/auto/sdk v1.2.1 h1:jXsnJ4Lmnqd11kwkBV2LgLoFMZKizbCi5fNZ/ipaZ
 go.opentelemetry.io/auto/sdk v1.2.1/go.mod h1:KRTj+aOaElaLi+wW1kO/DZRXwkF4C5xPbEe3ZiIhN7Y=
 go.opentelemetry.io/otel v1.46.0 h1:FHt5/CDyVxi/8IM1CH7VE/rRgq3kLHa2mSTVMO8AWyc=
 go.opentelemetry.io/otel v1.46.0/go.mod h1:Gj3SEScelsNC45tp4nSxRYlS+f5iez7W8XPMCt905kE=
-go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.46.0 h1:OFnwLJr+pF3iHrlGSzbxyuo6/6HyBlnlN1CWEJmBVcw=
-go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.46.0/go.mod h1:716wFneO0ov19A2beH5hjfh9AK5z/VWNAtDijp1Y0/g=
-go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc v1.46.0 h1:w53CDeOA/Kurp7yRsegSr6pbbr759dOvJ+yNmWM6Hxs=
-go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc v1.46.0/go.mod h1:BOmGMCbAtvcJiSJ+hLuhgPLdDbimnraSl8irz3iY8sY=
-go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp v1.46.0 h1:KrC1YrQeSt46ITMWAbgQx1M1eV1/1TKzttrBzymPmss=
-go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp v1.46.0/go.mod h1:zDSEzoEqsOrgBeGvH66KRgxh90VonFyJqBHA0Pk3+rM=
 go.opentelemetry.io/otel/metric v1.46.0 h1:yBnkXvgV7AXFILZc5K6IZe/CBFF3OS7BJ8ov6/lj0K8=
 go.opentelemetry.io/otel/metric v1.46.0/go.mod h1:iPmdWqifKUdzziPkvvzIJXITl56fQx2mGM/DHLB3/2o=
 go.opentelemetry.io/otel/sdk v1.46.0 h1:h5CNQQjEbuQXY/JfZtgt3i7HVFV3aHPO2OAwO2eTYPI=

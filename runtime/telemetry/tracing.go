@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -18,8 +19,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -51,8 +50,8 @@ func otlpProtocol(env func(string) string) string {
 
 // newTracerProvider builds the tracer provider the OTEL_* variables
 // describe, or nil when tracing is off: no OTLP endpoint, the SDK disabled,
-// or OTEL_TRACES_EXPORTER=none. The exporters and the sampler read the
-// remaining variables themselves.
+// or OTEL_TRACES_EXPORTER=none. The exporter (see otlpExporter) reads the
+// OTEL_EXPORTER_OTLP_* variables, the SDK the sampler's and the batching's.
 func newTracerProvider(ctx context.Context, opts Options) (*sdktrace.TracerProvider, error) {
 	env := getenv(opts.Getenv)
 	if strings.EqualFold(strings.TrimSpace(env("OTEL_SDK_DISABLED")), "true") {
@@ -69,19 +68,26 @@ func newTracerProvider(ctx context.Context, opts Options) (*sdktrace.TracerProvi
 		return nil, nil
 	}
 
-	var exporter sdktrace.SpanExporter
-	var err error
 	switch p := otlpProtocol(env); p {
 	case "http/protobuf":
-		exporter, err = otlptracehttp.New(ctx)
 	case "grpc":
-		exporter, err = otlptracegrpc.New(ctx)
+		return nil, errNoGRPC
 	default:
-		return nil, fmt.Errorf("OTLP protocol %q is not supported; use http/protobuf or grpc", p)
+		return nil, fmt.Errorf("OTLP protocol %q is not supported; use http/protobuf", p)
 	}
+	exporter, err := newOTLPExporter(env)
 	if err != nil {
 		return nil, err
 	}
+	// Export failures and the like, which the SDK reports through this
+	// handler, go to the server's log.
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		logger.Warn("tracing", "error", err)
+	}))
 	// Later detectors win: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
 	// override the server's own name and version.
 	res, err := resource.New(ctx,

@@ -1,0 +1,420 @@
+package telemetry
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// otlpExporter sends spans to an OTLP/HTTP endpoint in the protobuf
+// encoding, configured by the standard variables. It is written here rather
+// than taken from OpenTelemetry's exporter modules, whose generated OTLP
+// packages link gRPC and its protobuf registry into the server: megabytes
+// of binary and of resident memory for every server, traced or not.
+type otlpExporter struct {
+	url     string
+	headers http.Header
+	gzip    bool
+	client  *http.Client
+
+	mu      sync.Mutex
+	stopped bool
+}
+
+// otlpTimeout is the time one export may take unless OTEL_EXPORTER_OTLP_TIMEOUT
+// says otherwise, the specification's default.
+const otlpTimeout = 10 * time.Second
+
+// newOTLPExporter reads the OTEL_EXPORTER_OTLP_* variables: the endpoint
+// (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT
+// with /v1/traces appended), headers, compression (gzip or none) and
+// timeout in milliseconds, the TRACES_ variants winning.
+func newOTLPExporter(env func(string) string) (*otlpExporter, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(env("OTEL_EXPORTER_OTLP_TRACES_" + name)); v != "" {
+			return v
+		}
+		return strings.TrimSpace(env("OTEL_EXPORTER_OTLP_" + name))
+	}
+	endpoint := strings.TrimSpace(env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+	if endpoint == "" {
+		if base := strings.TrimSpace(env("OTEL_EXPORTER_OTLP_ENDPOINT")); base != "" {
+			endpoint = strings.TrimRight(base, "/") + "/v1/traces"
+		}
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("OTLP endpoint %q is not an http or https URL, such as http://otel-collector:4318", endpoint)
+	}
+	e := &otlpExporter{url: endpoint, headers: http.Header{}, client: &http.Client{Timeout: otlpTimeout}}
+	if h := get("HEADERS"); h != "" {
+		for _, kv := range strings.Split(h, ",") {
+			k, v, ok := strings.Cut(kv, "=")
+			k = strings.TrimSpace(k)
+			if !ok || k == "" {
+				return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_HEADERS entry %q is not key=value", kv)
+			}
+			if dv, err := url.QueryUnescape(strings.TrimSpace(v)); err == nil {
+				v = dv
+			}
+			e.headers.Add(k, strings.TrimSpace(v))
+		}
+	}
+	switch c := get("COMPRESSION"); c {
+	case "", "none":
+	case "gzip":
+		e.gzip = true
+	default:
+		return nil, fmt.Errorf("OTLP compression %q is not supported; use gzip or none", c)
+	}
+	if t := get("TIMEOUT"); t != "" {
+		ms, err := strconv.Atoi(t)
+		if err != nil || ms <= 0 {
+			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_TIMEOUT %q is not a positive number of milliseconds", t)
+		}
+		e.client.Timeout = time.Duration(ms) * time.Millisecond
+	}
+	return e, nil
+}
+
+// ExportSpans sends spans in one request (sdktrace.SpanExporter).
+func (e *otlpExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	e.mu.Lock()
+	stopped := e.stopped
+	e.mu.Unlock()
+	if stopped || len(spans) == 0 {
+		return nil
+	}
+	body := encodeSpans(spans)
+	if e.gzip {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+		body = b.Bytes()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	for k, v := range e.headers {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	if e.gzip {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("OTLP export to %s: %w", e.url, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("OTLP export to %s: %s", e.url, resp.Status)
+	}
+	return nil
+}
+
+// Shutdown makes later exports do nothing (sdktrace.SpanExporter).
+func (e *otlpExporter) Shutdown(context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopped = true
+	e.client.CloseIdleConnections()
+	return nil
+}
+
+// errNoGRPC is the answer to OTEL_EXPORTER_OTLP_PROTOCOL=grpc.
+var errNoGRPC = errors.New("OTLP over gRPC is not built into this server (it would add megabytes to every server); use OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, which OpenTelemetry collectors accept on port 4318")
+
+// Field numbers of the OTLP protobuf messages
+// (opentelemetry/proto/collector/trace/v1 and trace/v1, common/v1,
+// resource/v1).
+const (
+	fieldRequestResourceSpans = 1 // ExportTraceServiceRequest.resource_spans
+
+	fieldResourceSpansResource = 1
+	fieldResourceSpansScope    = 2
+	fieldResourceSpansSchema   = 3
+
+	fieldResourceAttributes = 1
+
+	fieldScopeSpansScope  = 1
+	fieldScopeSpansSpans  = 2
+	fieldScopeSpansSchema = 3
+
+	fieldScopeName    = 1
+	fieldScopeVersion = 2
+
+	fieldSpanTraceID      = 1
+	fieldSpanSpanID       = 2
+	fieldSpanTraceState   = 3
+	fieldSpanParentSpanID = 4
+	fieldSpanName         = 5
+	fieldSpanKind         = 6
+	fieldSpanStart        = 7
+	fieldSpanEnd          = 8
+	fieldSpanAttributes   = 9
+	fieldSpanDroppedAttrs = 10
+	fieldSpanEvents       = 11
+	fieldSpanLinks        = 13
+	fieldSpanStatus       = 15
+	fieldSpanFlags        = 16
+
+	fieldEventTime       = 1
+	fieldEventName       = 2
+	fieldEventAttributes = 3
+
+	fieldLinkTraceID    = 1
+	fieldLinkSpanID     = 2
+	fieldLinkTraceState = 3
+	fieldLinkAttributes = 4
+
+	fieldStatusMessage = 2
+	fieldStatusCode    = 3
+
+	fieldKeyValueKey   = 1
+	fieldKeyValueValue = 2
+
+	fieldAnyString = 1
+	fieldAnyBool   = 2
+	fieldAnyInt    = 3
+	fieldAnyDouble = 4
+	fieldAnyArray  = 5
+
+	fieldArrayValues = 1
+)
+
+// OTLP's Status.code: its numbers are not those of codes.Code.
+const (
+	otlpStatusOK    = 1
+	otlpStatusError = 2
+)
+
+// encodeSpans encodes an ExportTraceServiceRequest holding spans, grouped
+// by resource and instrumentation scope in their order.
+func encodeSpans(spans []sdktrace.ReadOnlySpan) []byte {
+	type scopeGroup struct {
+		scope instrumentation.Scope
+		spans []sdktrace.ReadOnlySpan
+	}
+	type resourceGroup struct {
+		res    *resource.Resource
+		scopes []*scopeGroup
+	}
+	var groups []*resourceGroup
+	for _, s := range spans {
+		var rg *resourceGroup
+		for _, g := range groups {
+			if g.res == s.Resource() {
+				rg = g
+			}
+		}
+		if rg == nil {
+			rg = &resourceGroup{res: s.Resource()}
+			groups = append(groups, rg)
+		}
+		var sg *scopeGroup
+		scope := s.InstrumentationScope()
+		for _, g := range rg.scopes {
+			if g.scope.Name == scope.Name && g.scope.Version == scope.Version && g.scope.SchemaURL == scope.SchemaURL {
+				sg = g
+			}
+		}
+		if sg == nil {
+			sg = &scopeGroup{scope: scope}
+			rg.scopes = append(rg.scopes, sg)
+		}
+		sg.spans = append(sg.spans, s)
+	}
+
+	var out []byte
+	for _, rg := range groups {
+		var rs []byte
+		if rg.res != nil {
+			var r []byte
+			for _, kv := range rg.res.Attributes() {
+				r = appendMessage(r, fieldResourceAttributes, appendKeyValue(nil, kv))
+			}
+			rs = appendMessage(rs, fieldResourceSpansResource, r)
+		}
+		for _, sg := range rg.scopes {
+			var ss []byte
+			var sc []byte
+			sc = appendString(sc, fieldScopeName, sg.scope.Name)
+			sc = appendString(sc, fieldScopeVersion, sg.scope.Version)
+			ss = appendMessage(ss, fieldScopeSpansScope, sc)
+			for _, s := range sg.spans {
+				ss = appendMessage(ss, fieldScopeSpansSpans, encodeSpan(s))
+			}
+			ss = appendString(ss, fieldScopeSpansSchema, sg.scope.SchemaURL)
+			rs = appendMessage(rs, fieldResourceSpansScope, ss)
+		}
+		if rg.res != nil {
+			rs = appendString(rs, fieldResourceSpansSchema, rg.res.SchemaURL())
+		}
+		out = appendMessage(out, fieldRequestResourceSpans, rs)
+	}
+	return out
+}
+
+// encodeSpan encodes one Span message.
+func encodeSpan(s sdktrace.ReadOnlySpan) []byte {
+	sc := s.SpanContext()
+	tid, sid := sc.TraceID(), sc.SpanID()
+	var b []byte
+	b = appendBytes(b, fieldSpanTraceID, tid[:])
+	b = appendBytes(b, fieldSpanSpanID, sid[:])
+	b = appendString(b, fieldSpanTraceState, sc.TraceState().String())
+	if p := s.Parent(); p.SpanID().IsValid() {
+		psid := p.SpanID()
+		b = appendBytes(b, fieldSpanParentSpanID, psid[:])
+	}
+	b = appendString(b, fieldSpanName, s.Name())
+	if k := s.SpanKind(); k != 0 {
+		// trace.SpanKind and OTLP's SpanKind share their numbers.
+		b = protowire.AppendTag(b, fieldSpanKind, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(k))
+	}
+	b = appendFixed64(b, fieldSpanStart, uint64(s.StartTime().UnixNano()))
+	b = appendFixed64(b, fieldSpanEnd, uint64(s.EndTime().UnixNano()))
+	for _, kv := range s.Attributes() {
+		b = appendMessage(b, fieldSpanAttributes, appendKeyValue(nil, kv))
+	}
+	if n := s.DroppedAttributes(); n > 0 {
+		b = protowire.AppendTag(b, fieldSpanDroppedAttrs, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(n))
+	}
+	for _, ev := range s.Events() {
+		var e []byte
+		e = appendFixed64(e, fieldEventTime, uint64(ev.Time.UnixNano()))
+		e = appendString(e, fieldEventName, ev.Name)
+		for _, kv := range ev.Attributes {
+			e = appendMessage(e, fieldEventAttributes, appendKeyValue(nil, kv))
+		}
+		b = appendMessage(b, fieldSpanEvents, e)
+	}
+	for _, l := range s.Links() {
+		ltid, lsid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
+		var lb []byte
+		lb = appendBytes(lb, fieldLinkTraceID, ltid[:])
+		lb = appendBytes(lb, fieldLinkSpanID, lsid[:])
+		lb = appendString(lb, fieldLinkTraceState, l.SpanContext.TraceState().String())
+		for _, kv := range l.Attributes {
+			lb = appendMessage(lb, fieldLinkAttributes, appendKeyValue(nil, kv))
+		}
+		b = appendMessage(b, fieldSpanLinks, lb)
+	}
+	if st := s.Status(); st.Code != codes.Unset {
+		var sb []byte
+		sb = appendString(sb, fieldStatusMessage, st.Description)
+		code := uint64(otlpStatusOK)
+		if st.Code == codes.Error {
+			code = otlpStatusError
+		}
+		sb = protowire.AppendTag(sb, fieldStatusCode, protowire.VarintType)
+		sb = protowire.AppendVarint(sb, code)
+		b = appendMessage(b, fieldSpanStatus, sb)
+	}
+	// W3C trace flags in the low byte, as OTLP's flags field says.
+	b = protowire.AppendTag(b, fieldSpanFlags, protowire.Fixed32Type)
+	b = protowire.AppendFixed32(b, uint32(sc.TraceFlags()))
+	return b
+}
+
+// appendKeyValue appends the fields of a KeyValue message.
+func appendKeyValue(b []byte, kv attribute.KeyValue) []byte {
+	b = appendString(b, fieldKeyValueKey, string(kv.Key))
+	return appendMessage(b, fieldKeyValueValue, appendAnyValue(nil, kv.Value))
+}
+
+// appendAnyValue appends the fields of an AnyValue message.
+func appendAnyValue(b []byte, v attribute.Value) []byte {
+	switch v.Type() {
+	case attribute.BOOL:
+		b = protowire.AppendTag(b, fieldAnyBool, protowire.VarintType)
+		b = protowire.AppendVarint(b, protowire.EncodeBool(v.AsBool()))
+	case attribute.INT64:
+		b = protowire.AppendTag(b, fieldAnyInt, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(v.AsInt64()))
+	case attribute.FLOAT64:
+		b = appendDouble(b, fieldAnyDouble, v.AsFloat64())
+	case attribute.BOOLSLICE:
+		var arr []byte
+		for _, x := range v.AsBoolSlice() {
+			arr = appendMessage(arr, fieldArrayValues, appendAnyValue(nil, attribute.BoolValue(x)))
+		}
+		b = appendMessage(b, fieldAnyArray, arr)
+	case attribute.INT64SLICE:
+		var arr []byte
+		for _, x := range v.AsInt64Slice() {
+			arr = appendMessage(arr, fieldArrayValues, appendAnyValue(nil, attribute.Int64Value(x)))
+		}
+		b = appendMessage(b, fieldAnyArray, arr)
+	case attribute.FLOAT64SLICE:
+		var arr []byte
+		for _, x := range v.AsFloat64Slice() {
+			arr = appendMessage(arr, fieldArrayValues, appendAnyValue(nil, attribute.Float64Value(x)))
+		}
+		b = appendMessage(b, fieldAnyArray, arr)
+	case attribute.STRINGSLICE:
+		var arr []byte
+		for _, x := range v.AsStringSlice() {
+			arr = appendMessage(arr, fieldArrayValues, appendAnyValue(nil, attribute.StringValue(x)))
+		}
+		b = appendMessage(b, fieldAnyArray, arr)
+	default:
+		// A string, or anything newer, as its text.
+		b = protowire.AppendTag(b, fieldAnyString, protowire.BytesType)
+		b = protowire.AppendString(b, v.Emit())
+	}
+	return b
+}
+
+// appendString appends a string field, nothing for "" (proto3's default).
+func appendString(b []byte, field protowire.Number, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = protowire.AppendTag(b, field, protowire.BytesType)
+	return protowire.AppendString(b, s)
+}
+
+func appendBytes(b []byte, field protowire.Number, v []byte) []byte {
+	b = protowire.AppendTag(b, field, protowire.BytesType)
+	return protowire.AppendBytes(b, v)
+}
+
+// appendMessage appends an embedded message field holding the encoded msg.
+func appendMessage(b []byte, field protowire.Number, msg []byte) []byte {
+	b = protowire.AppendTag(b, field, protowire.BytesType)
+	return protowire.AppendBytes(b, msg)
+}
+
+func appendFixed64(b []byte, field protowire.Number, v uint64) []byte {
+	b = protowire.AppendTag(b, field, protowire.Fixed64Type)
+	return protowire.AppendFixed64(b, v)
+}
+
+func appendDouble(b []byte, field protowire.Number, v float64) []byte {
+	b = protowire.AppendTag(b, field, protowire.Fixed64Type)
+	return protowire.AppendFixed64(b, math.Float64bits(v))
+}

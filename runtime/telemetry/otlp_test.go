@@ -1,0 +1,167 @@
+package telemetry
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestOTLPExporterConfig(t *testing.T) {
+	e, err := newOTLPExporter(envOf(map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT":    "http://collector:4318/",
+		"OTEL_EXPORTER_OTLP_HEADERS":     "x-a=1, authorization=Bearer%20t",
+		"OTEL_EXPORTER_OTLP_COMPRESSION": "gzip",
+		"OTEL_EXPORTER_OTLP_TIMEOUT":     "2500",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.url != "http://collector:4318/v1/traces" || e.headers.Get("Authorization") != "Bearer t" || e.headers.Get("X-A") != "1" || !e.gzip || e.client.Timeout != 2500*time.Millisecond {
+		t.Errorf("exporter %+v", e)
+	}
+	e, err = newOTLPExporter(envOf(map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT":        "http://ignored:4318",
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://traces.example/otlp",
+	}))
+	if err != nil || e.url != "https://traces.example/otlp" {
+		t.Errorf("the traces endpoint is taken as is: %v, %+v", err, e)
+	}
+	for _, env := range []map[string]string{
+		{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_HEADERS": "novalue"},
+	} {
+		if _, err := newOTLPExporter(envOf(env)); err == nil {
+			t.Errorf("%v accepted", env)
+		}
+	}
+	_, err = newTracerProvider(context.Background(), Options{Getenv: envOf(map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+	})})
+	if !errors.Is(err, errNoGRPC) {
+		t.Errorf("protocol grpc: %v, want a refusal naming http/protobuf", err)
+	}
+}
+
+// TestOTLPEncoding: what the exporter sends decodes, with OpenTelemetry's
+// own protobuf types, to the spans it was given, gzipped or not.
+func TestOTLPEncoding(t *testing.T) {
+	for _, gz := range []bool{false, true} {
+		var got coltracepb.ExportTraceServiceRequest
+		var headers http.Header
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			headers = r.Header.Clone()
+			var body io.Reader = r.Body
+			if r.Header.Get("Content-Encoding") == "gzip" {
+				zr, err := gzip.NewReader(r.Body)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				body = zr
+			}
+			data, _ := io.ReadAll(body)
+			if err := proto.Unmarshal(data, &got); err != nil {
+				t.Errorf("not an ExportTraceServiceRequest: %v", err)
+			}
+		}))
+		env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL, "OTEL_EXPORTER_OTLP_HEADERS": "x-tenant=acme"}
+		if gz {
+			env["OTEL_EXPORTER_OTLP_COMPRESSION"] = "gzip"
+		}
+		e, err := newOTLPExporter(envOf(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+		sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+		pid, _ := trace.SpanIDFromHex("b7ad6b7169203331")
+		start := time.Unix(1700000000, 5)
+		stub := tracetest.SpanStub{
+			Name:        "tools/call hello_world",
+			SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}),
+			Parent:      trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: pid, Remote: true}),
+			SpanKind:    trace.SpanKindServer,
+			StartTime:   start,
+			EndTime:     start.Add(time.Millisecond),
+			Attributes: []attribute.KeyValue{
+				attribute.String("gen_ai.tool.name", "hello_world"),
+				attribute.Int("n", -3),
+				attribute.Bool("b", true),
+				attribute.Float64("f", 0.5),
+				attribute.StringSlice("s", []string{"x", "y"}),
+			},
+			Events: []sdktrace.Event{{Name: "exception", Time: start, Attributes: []attribute.KeyValue{attribute.String("exception.message", "boom")}}},
+			Links:  []sdktrace.Link{{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: pid})}},
+			Status: sdktrace.Status{Code: codes.Error, Description: "tool_error"},
+		}
+		if err := e.ExportSpans(context.Background(), tracetest.SpanStubs{stub}.Snapshots()); err != nil {
+			t.Fatal(err)
+		}
+		srv.Close()
+		if headers.Get("X-Tenant") != "acme" || headers.Get("Content-Type") != "application/x-protobuf" {
+			t.Errorf("headers %v", headers)
+		}
+		rs := got.GetResourceSpans()
+		if len(rs) != 1 || len(rs[0].GetScopeSpans()) != 1 || len(rs[0].GetScopeSpans()[0].GetSpans()) != 1 {
+			t.Fatalf("gzip %v: request %v", gz, &got)
+		}
+		s := rs[0].GetScopeSpans()[0].GetSpans()[0]
+		if s.GetName() != stub.Name || hex.EncodeToString(s.GetTraceId()) != tid.String() || hex.EncodeToString(s.GetSpanId()) != sid.String() ||
+			hex.EncodeToString(s.GetParentSpanId()) != pid.String() || s.GetKind() != tracepb.Span_SPAN_KIND_SERVER ||
+			s.GetStartTimeUnixNano() != uint64(start.UnixNano()) || s.GetEndTimeUnixNano() != uint64(start.Add(time.Millisecond).UnixNano()) ||
+			s.GetStatus().GetCode() != tracepb.Status_STATUS_CODE_ERROR || s.GetStatus().GetMessage() != "tool_error" || s.GetFlags()&0xff != 1 {
+			t.Errorf("gzip %v: span %v", gz, s)
+		}
+		var attrs []string
+		for _, kv := range s.GetAttributes() {
+			attrs = append(attrs, kv.GetKey()+"="+kv.GetValue().String())
+		}
+		want := `gen_ai.tool.name=string_value:"hello_world" n=int_value:-3 b=bool_value:true f=double_value:0.5 s=array_value:{values:{string_value:"x"} values:{string_value:"y"}}`
+		if got := strings.Join(attrs, " "); strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(want), " ") {
+			t.Errorf("attributes\n got %s\nwant %s", got, want)
+		}
+		if len(s.GetEvents()) != 1 || s.GetEvents()[0].GetName() != "exception" || len(s.GetLinks()) != 1 {
+			t.Errorf("events %v, links %v", s.GetEvents(), s.GetLinks())
+		}
+	}
+}
+
+// TestOTLPExportFailure: an endpoint answering an error is an error.
+func TestOTLPExportFailure(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "nope", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	e, err := newOTLPExporter(envOf(map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": srv.URL + "/v1/traces"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.ExportSpans(context.Background(), tracetest.SpanStubs{{Name: "x"}}.Snapshots())
+	if err == nil || !strings.Contains(err.Error(), "503") {
+		t.Errorf("export to a failing endpoint: %v", err)
+	}
+	_ = e.Shutdown(context.Background())
+	if err := e.ExportSpans(context.Background(), tracetest.SpanStubs{{Name: "x"}}.Snapshots()); err != nil {
+		t.Errorf("export after Shutdown: %v, want nothing done", err)
+	}
+}
