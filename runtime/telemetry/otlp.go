@@ -358,35 +358,28 @@ func appendAnyValue(b []byte, v attribute.Value) []byte {
 	case attribute.FLOAT64:
 		b = appendDouble(b, fieldAnyDouble, v.AsFloat64())
 	case attribute.BOOLSLICE:
-		var arr []byte
-		for _, x := range v.AsBoolSlice() {
-			arr = appendMessage(arr, fieldArrayValues, appendAnyValue(nil, attribute.BoolValue(x)))
-		}
-		b = appendMessage(b, fieldAnyArray, arr)
+		b = appendArray(b, v.AsBoolSlice(), attribute.BoolValue)
 	case attribute.INT64SLICE:
-		var arr []byte
-		for _, x := range v.AsInt64Slice() {
-			arr = appendMessage(arr, fieldArrayValues, appendAnyValue(nil, attribute.Int64Value(x)))
-		}
-		b = appendMessage(b, fieldAnyArray, arr)
+		b = appendArray(b, v.AsInt64Slice(), attribute.Int64Value)
 	case attribute.FLOAT64SLICE:
-		var arr []byte
-		for _, x := range v.AsFloat64Slice() {
-			arr = appendMessage(arr, fieldArrayValues, appendAnyValue(nil, attribute.Float64Value(x)))
-		}
-		b = appendMessage(b, fieldAnyArray, arr)
+		b = appendArray(b, v.AsFloat64Slice(), attribute.Float64Value)
 	case attribute.STRINGSLICE:
-		var arr []byte
-		for _, x := range v.AsStringSlice() {
-			arr = appendMessage(arr, fieldArrayValues, appendAnyValue(nil, attribute.StringValue(x)))
-		}
-		b = appendMessage(b, fieldAnyArray, arr)
+		b = appendArray(b, v.AsStringSlice(), attribute.StringValue)
 	default:
 		// A string, or anything newer, as its text.
 		b = protowire.AppendTag(b, fieldAnyString, protowire.BytesType)
 		b = protowire.AppendString(b, v.Emit())
 	}
 	return b
+}
+
+// appendArray appends an ArrayValue field holding xs.
+func appendArray[T any](b []byte, xs []T, value func(T) attribute.Value) []byte {
+	var arr []byte
+	for _, x := range xs {
+		arr = appendMessage(arr, fieldArrayValues, appendAnyValue(nil, value(x)))
+	}
+	return appendMessage(b, fieldAnyArray, arr)
 }
 
 // appendString appends a string field, nothing for "" (proto3's default).
