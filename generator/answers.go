@@ -22,6 +22,7 @@ const (
 	KeyTrustedProxies = "trusted_proxies"
 	KeyOAuth          = "oauth"
 	KeyObservability  = "observability"
+	KeyUpdateWorkflow = "update_workflow"
 	KeyDeploy         = "deploy"
 	KeyLicense        = "license"
 )
@@ -56,9 +57,9 @@ const (
 )
 
 // DefaultLicense is the license when none is chosen: no license at all,
-// because licensing someone's code is a decision only its owner can make,
-// and because it keeps the repositories of records written before the
-// license answer existed byte-for-byte reproducible.
+// because licensing someone's code is a decision only its owner can make.
+// (Records written before the license answer existed read as none whatever
+// this default: see the absent value in the table of answers.)
 const DefaultLicense = LicenseNone
 
 // Placeholders used as defaults for jwt-local: visible, obviously fake values
@@ -158,6 +159,10 @@ type Answers struct {
 	// (internal/telemetry, the chart's metrics port and dashboard); nil
 	// means the default, on.
 	Observability *bool `toml:"observability"`
+	// UpdateWorkflow adds .github/workflows/mcpforge-update.yml, which runs
+	// mcpforge update every week and opens a pull request; nil means the
+	// default, off.
+	UpdateWorkflow *bool `toml:"update_workflow"`
 	// Deploy is a subset of docker, helm, ci, release.
 	Deploy []string `toml:"deploy"`
 	// License is the license of the generated repository: apache-2.0, mit
@@ -180,6 +185,12 @@ const (
 // wizard and its summary, the equivalent command line, defaults, validation
 // and the record all derive from it (see fieldDef), so a new answer is a new
 // field of Answers, a new entry here, and its templates and runtime.
+//
+// A new answer whose default changes what is generated needs an absent
+// value too: what records written before it existed read as when they lack
+// its key, the value that generates what they recorded (observability
+// false). Its default is for new repositories only; without absent, mcpforge
+// update would bring the default into every older repository.
 var fieldDefs = []fieldDef{
 	{
 		Field: Field{
@@ -338,9 +349,27 @@ var fieldDefs = []fieldDef{
 			Help:  "Prometheus metrics and OpenTelemetry traces; --no-observability leaves them out",
 			Title: "Metrics and traces (Prometheus, OpenTelemetry)?",
 		},
-		value:  func(a *Answers) any { return &a.Observability },
-		def:    func(Answers) any { return true },
+		value: func(a *Answers) any { return &a.Observability },
+		def:   func(Answers) any { return true },
+		// Repositories recorded before the answer existed have no telemetry.
+		absent: false,
 		prompt: says("per-tool latency and errors on a metrics port, traces over OTLP"),
+	},
+	{
+		// Always asked, not only with deploy ci: the workflow keeps the
+		// generated code current whatever runs the repository's checks, and
+		// a GitHub repository can take it without mcpforge's CI workflow.
+		Field: Field{
+			Key: KeyUpdateWorkflow, Kind: KindBool,
+			Flag: "update-workflow", Usage: "a weekly GitHub Actions workflow that runs mcpforge update and opens a pull request (off by default)",
+			NoFlag: "no-update-workflow", NoUsage: "no .github/workflows/mcpforge-update.yml",
+			Help:  "weekly workflow running mcpforge update and opening a pull request; --update-workflow adds it",
+			Title: "Weekly mcpforge update pull requests (GitHub Actions)?",
+		},
+		value:  func(a *Answers) any { return &a.UpdateWorkflow },
+		def:    func(Answers) any { return false },
+		absent: false,
+		prompt: says("opens a pull request when a newer mcpforge changes the generated files"),
 	},
 	{
 		Field: Field{
@@ -376,6 +405,7 @@ var fieldDefs = []fieldDef{
 		},
 		value:     func(a *Answers) any { return &a.License },
 		def:       func(Answers) any { return DefaultLicense },
+		absent:    LicenseNone,
 		checkText: ValidateLicense,
 		prompt:    says("the LICENSE file of the new repository"),
 		shown:     map[string]string{LicenseNone: "none (no LICENSE file)"},
@@ -554,6 +584,14 @@ func (a Answers) OAuthEnabled() bool {
 // explicit answer if given, else on.
 func (a Answers) ObservabilityEnabled() bool {
 	return a.Observability == nil || *a.Observability
+}
+
+// UpdateWorkflowEnabled reports whether the weekly update workflow is
+// generated: the explicit answer if given, else its default in the table
+// of answers, off.
+func (a Answers) UpdateWorkflowEnabled() bool {
+	on, _ := a.final(fieldIndex(KeyUpdateWorkflow)).(bool)
+	return on
 }
 
 // Applies reports whether the answer with the given key means anything for

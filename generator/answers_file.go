@@ -41,8 +41,11 @@ func (e *AnswersFileError) Unwrap() error { return e.Err }
 // LoadAnswers reads an answers file: TOML with the keys of [Fields] at the top
 // level. It is strict: a syntax error, an unknown key or a value of the wrong
 // type is an *AnswersFileError naming the line. A [record] table, as written
-// into every generated repository's .mcpforge.toml, is accepted and ignored,
-// so `mcpforge new --answers .mcpforge.toml` reproduces a repository.
+// into every generated repository's .mcpforge.toml, is accepted, so `mcpforge
+// new --answers .mcpforge.toml` reproduces a repository: its contents are
+// ignored, but it makes the file a record, where a key an older mcpforge did
+// not write reads as what that version generated (observability false), not
+// as the default for new repositories.
 //
 // Every key present in the file counts as given (see [Answers.Given]), even
 // with an empty value.
@@ -104,7 +107,25 @@ func parseAnswers(path string, data []byte) (Answers, map[string]any, error) {
 			return fail(err)
 		}
 	}
+	if record != nil {
+		a.fillAbsent()
+	}
 	return a, record, nil
+}
+
+// fillAbsent gives every answer that applies, is not given and has an
+// absent value (see fieldDef) that value, marked given: answers read from
+// a record that predates them.
+func (a *Answers) fillAbsent() {
+	for i, d := range fieldDefs {
+		if d.absent == nil || a.Given(d.Key) || !a.Applies(d.Key) {
+			continue
+		}
+		// The table's own value, of the answer's type (checked by
+		// TestFieldDefsAreConsistent), needs no decoding.
+		d.set(a, d.absent)
+		a.given |= 1 << i
+	}
 }
 
 // lowerMessage puts a parser message in the style of Go errors: lower-case

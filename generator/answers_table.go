@@ -126,7 +126,18 @@ type fieldDef struct {
 	only *requirement
 	// def returns the default (string, []string or bool) for the answers
 	// before it; nil when there is none (the empty value is the default).
+	// It is the default for new repositories.
 	def func(a Answers) any
+	// absent is the value (a string, []string or bool, as Set takes it)
+	// that a record lacking the answer's key stands for: the one that
+	// reproduces the repository it recorded, which was generated before
+	// the answer existed (observability false: no telemetry then). nil when
+	// def already does that, or the answer is as old as records. Only
+	// records (files with a [record] table) read it, so that an old
+	// repository neither gains nor loses anything by being re-rendered
+	// (mcpforge update, new --answers .mcpforge.toml); a plain answers file
+	// lacking the key gets def, as new repositories do.
+	absent any
 	// canon puts a text answer in canonical form; choices are always
 	// trimmed and lower-cased, and multi-choice lists ordered by Options.
 	canon func(string) string

@@ -13,7 +13,8 @@ import (
 // the code deriving from it: each entry's value is of its kind, choices have
 // options, yes/no answers a flag each way, flags and keys are unique, an
 // answer depends only on a choice asked before it, the answers of a wizard
-// page apply together, and every entry has the texts the interfaces show.
+// page apply together, every entry has the texts the interfaces show, and
+// an absent value is a valid value of the answer.
 func TestFieldDefsAreConsistent(t *testing.T) {
 	if len(fieldDefs) > 64 {
 		t.Fatalf("%d answers; Answers.given has 64 bits", len(fieldDefs))
@@ -53,6 +54,16 @@ func TestFieldDefsAreConsistent(t *testing.T) {
 			if d.def != nil {
 				if v := d.def(Defaults("w")); fmt.Sprintf("%T", v) != strings.TrimPrefix(fmt.Sprintf("%T", d.get(&a)), "*") {
 					t.Errorf("default %#v does not fit a value of type %T", v, d.get(&a))
+				}
+			}
+			if d.absent != nil {
+				// Records are read with it as it is, without decoding.
+				v, err := d.decode(d.absent)
+				if err == nil {
+					err = d.checkValue(v)
+				}
+				if err != nil {
+					t.Errorf("absent value %#v: %v", d.absent, err)
 				}
 			}
 			if keys[d.Key] {

@@ -13,14 +13,15 @@ func boolPtr(b bool) *bool { return &b }
 func TestDefaults(t *testing.T) {
 	a := Defaults("weather")
 	want := Answers{
-		Name:          "weather",
-		Module:        "example.com/weather",
-		Description:   "The weather MCP server",
-		Transports:    []string{"stdio", "http"},
-		Auth:          "none",
-		Observability: boolPtr(true),
-		Deploy:        []string{"docker", "helm", "ci", "release"},
-		License:       "none",
+		Name:           "weather",
+		Module:         "example.com/weather",
+		Description:    "The weather MCP server",
+		Transports:     []string{"stdio", "http"},
+		Auth:           "none",
+		Observability:  boolPtr(true),
+		UpdateWorkflow: boolPtr(false),
+		Deploy:         []string{"docker", "helm", "ci", "release"},
+		License:        "none",
 	}
 	a.given = 0
 	if !reflect.DeepEqual(a, want) {
@@ -174,11 +175,11 @@ func TestMissing(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := keys(Answers{}.Missing()), []string{"name", "module", "description", "transports", "auth", "observability", "deploy", "license"}; !slices.Equal(got, want) {
+	if got, want := keys(Answers{}.Missing()), []string{"name", "module", "description", "transports", "auth", "observability", "update_workflow", "deploy", "license"}; !slices.Equal(got, want) {
 		t.Errorf("missing of nothing = %v, want %v", got, want)
 	}
 	a := Answers{Name: "w", Module: "example.com/w", Auth: "jwt-local", Issuer: "https://id.example.com"}
-	if got, want := keys(a.Missing()), []string{"description", "transports", "audience", "jwks_uri", "oauth", "observability", "deploy", "license"}; !slices.Equal(got, want) {
+	if got, want := keys(a.Missing()), []string{"description", "transports", "audience", "jwks_uri", "oauth", "observability", "update_workflow", "deploy", "license"}; !slices.Equal(got, want) {
 		t.Errorf("missing = %v, want %v", got, want)
 	}
 	a = Answers{Auth: "jwt-external"}

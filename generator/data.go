@@ -45,6 +45,9 @@ type Data struct {
 	GoVersion string
 	// MCPForgeVersion is the version of the mcpforge that renders.
 	MCPForgeVersion string
+	// MCPForgeCommand is the package of the mcpforge command, for `go
+	// install MCPForgeCommand@VERSION`.
+	MCPForgeCommand string
 	// Requires lists every module of mcpforge's go.mod at mcpforge's version:
 	// the ones the variant imports with Indirect false, the rest with Indirect
 	// true, so that `go mod tidy` in the new repository selects exactly the
@@ -72,6 +75,9 @@ type Data struct {
 	// Observability reports whether the server has metrics and tracing
 	// (internal/telemetry); without it nothing of them is generated.
 	Observability bool
+	// UpdateWorkflow reports whether .github/workflows/mcpforge-update.yml,
+	// the weekly mcpforge update pull request, is generated.
+	UpdateWorkflow bool
 	// Deploy is the subset of docker, helm, ci, release, in that order; see
 	// also the method HasDeploy.
 	Deploy []string
@@ -106,10 +112,12 @@ func newData(a Answers, version string) (Data, error) {
 		EnvPrefix:        EnvPrefix(a.Name),
 		GoVersion:        goModGoVersion,
 		MCPForgeVersion:  version,
+		MCPForgeCommand:  mcpforgeCommand,
 		Auth:             a.Auth,
 		HasAuth:          a.Auth != AuthNone,
 		OAuth:            a.OAuthEnabled(),
 		Observability:    a.ObservabilityEnabled(),
+		UpdateWorkflow:   a.UpdateWorkflowEnabled(),
 		Deploy:           slices.Clone(a.Deploy),
 		License:          a.License,
 		LicenseSPDX:      licenseSPDX[a.License],

@@ -23,7 +23,9 @@ var fileRules = []fileRule{
 	{"Dockerfile", deploys(DeployDocker)},
 	{".dockerignore", deploys(DeployDocker)},
 	{"chart", deploys(DeployHelm)},
-	{".github", deploys(DeployCI)},
+	{".github/workflows/ci.yml", deploys(DeployCI)},
+	// The weekly update comes with or without mcpforge's CI workflow.
+	{".github/workflows/mcpforge-update.yml", func(d Data) bool { return d.UpdateWorkflow }},
 	{"goreleaser.yaml", deploys(DeployRelease)},
 	{".goreleaser.yaml", deploys(DeployRelease)},
 	{"LICENSE", func(d Data) bool { return d.License != LicenseNone }},

@@ -60,8 +60,9 @@ func (r Record) Encode() []byte {
 	b.WriteString("# sha256 of every file as generated. `mcpforge new --answers .mcpforge.toml`\n")
 	b.WriteString("# reproduces the repository; keep this file under version control.\n")
 	// Each answer as its kind writes it; an empty one as its default, since
-	// that is what the repository was rendered from (a record written before
-	// the license answer existed has none, and must not get license = "").
+	// that is what the repository was rendered from (a record read from a
+	// file written before the answer existed holds its absent value
+	// instead, see fieldDef, so an empty license never becomes "").
 	a := r.Answers
 	for i, d := range fieldDefs {
 		if !a.applies(d.Key) {

@@ -3,6 +3,7 @@ package generator
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -29,28 +30,100 @@ func TestRecordEncodeDeterministic(t *testing.T) {
 	}
 }
 
-// TestRecordWithoutLicense: a record written before the license answer
-// existed reads as license none (no LICENSE file, as then), and re-encoding
-// it, as add and the post steps do, writes that default explicitly.
-func TestRecordWithoutLicense(t *testing.T) {
-	p := writeTemp(t, RecordFile, "name = \"w\"\ntransports = [\"stdio\"]\ndeploy = []\n\n[record]\nmcpforge_version = \"v0.1.0\"\n\n[record.files]\n")
-	rec, err := ReadRecord(p)
+// TestRecordWithoutAnswer: a record written before an answer existed lacks
+// its key. Every answer of the table with an absent value then reads as
+// that value, given, from the record (ParseRecord, as update reads it) and
+// from the record as an answers file (new --answers .mcpforge.toml), and
+// re-encodes as it; a plain answers file lacking the key still gets the
+// default for new repositories.
+func TestRecordWithoutAnswer(t *testing.T) {
+	// The answers whose defaults would change an old repository.
+	for k, want := range map[string]any{KeyObservability: false, KeyUpdateWorkflow: false, KeyLicense: LicenseNone} {
+		if got := fieldDefs[fieldIndex(k)].absent; got != want {
+			t.Errorf("%s: absent value %#v, want %#v", k, got, want)
+		}
+	}
+	for i, d := range fieldDefs {
+		if d.absent == nil {
+			continue
+		}
+		t.Run(d.Key, func(t *testing.T) {
+			full := Defaults("w")
+			if !full.Applies(d.Key) {
+				t.Fatalf("%s does not apply to the default answers; give the test answers it applies to", d.Key)
+			}
+			// The record as an mcpforge before the answer wrote it.
+			data := withoutLine(t, Record{Answers: full, MCPForgeVersion: "v0.1.0", Files: map[string]string{}}.Encode(), d.Key+" = ")
+			want, _ := tomlValue(d.absent)
+			rec, err := ParseRecord(RecordFile, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loaded, err := LoadAnswers(writeTemp(t, RecordFile, string(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for how, a := range map[string]Answers{"ParseRecord": rec.Answers, "LoadAnswers": loaded} {
+				if got, _ := tomlValue(a.WithDefaults().final(i)); got != want || !a.Given(d.Key) {
+					t.Errorf("%s of a record without %s: %s given=%v, want %s given", how, d.Key, got, a.Given(d.Key), want)
+				}
+			}
+			if enc := string(rec.Encode()); !strings.Contains(enc, "\n"+d.Key+" = "+want+"\n") {
+				t.Errorf("the re-encoded record lacks %s = %s:\n%s", d.Key, want, enc)
+			}
+
+			plain, _, _ := strings.Cut(string(data), "\n["+recordTable+"]")
+			a, err := LoadAnswers(writeTemp(t, "answers.toml", plain))
+			if err != nil {
+				t.Fatal(err)
+			}
+			full = a.WithDefaults()
+			if got, def := full.final(i), d.def(full); a.Given(d.Key) || got != def {
+				t.Errorf("an answers file without %s: %v given=%v, want the default %v", d.Key, got, a.Given(d.Key), def)
+			}
+		})
+	}
+}
+
+// TestOldRecordRendersAsThen: a record lacking the keys of answers added
+// since renders without what those answers would add by default: no
+// telemetry (neither its package nor its modules), no update workflow, no
+// LICENSE.
+func TestOldRecordRendersAsThen(t *testing.T) {
+	data := Record{Answers: Defaults("w"), MCPForgeVersion: "v0.1.0", Files: map[string]string{}}.Encode()
+	for _, k := range []string{KeyObservability, KeyUpdateWorkflow, KeyLicense} {
+		data = withoutLine(t, data, k+" = ")
+	}
+	rec, err := ParseRecord(RecordFile, data)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if rec.Answers.Given(KeyLicense) || rec.Answers.WithDefaults().License != LicenseNone {
-		t.Errorf("old record: license %q given=%v, want the default none", rec.Answers.License, rec.Answers.Given(KeyLicense))
-	}
-	if enc := string(rec.Encode()); !strings.Contains(enc, "\nlicense = \"none\"\n") {
-		t.Errorf("re-encoded old record lacks license = \"none\":\n%s", enc)
 	}
 	set, err := Render(rec.Answers)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := set.Get("LICENSE"); ok {
-		t.Error("an old record without license renders a LICENSE")
+	for _, p := range set.Paths() {
+		if strings.HasPrefix(p, "internal/telemetry/") || p == "LICENSE" || p == updateWorkflowPath {
+			t.Errorf("an old record renders %s", p)
+		}
 	}
+	for _, l := range strings.Split(content(t, set, "go.mod"), "\n") {
+		if slices.ContainsFunc(telemetryModules, func(m string) bool { return strings.Contains(l, m+" ") }) && !strings.HasSuffix(l, "// indirect") {
+			t.Errorf("an old record's go.mod requires a telemetry module directly: %s", strings.TrimSpace(l))
+		}
+	}
+}
+
+// withoutLine returns data without its lines starting with prefix, and
+// fails when there is none.
+func withoutLine(t *testing.T, data []byte, prefix string) []byte {
+	t.Helper()
+	lines := strings.SplitAfter(string(data), "\n")
+	kept := slices.DeleteFunc(slices.Clone(lines), func(l string) bool { return strings.HasPrefix(l, prefix) })
+	if len(kept) == len(lines) {
+		t.Fatalf("no line %q… in\n%s", prefix, data)
+	}
+	return []byte(strings.Join(kept, ""))
 }
 
 func TestReadRecordErrors(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -131,5 +132,42 @@ func TestDiffWithoutBase(t *testing.T) {
 	}
 	if !strings.Contains(upstream, "these files would change") || !strings.Contains(upstream, "  README.md\n") || strings.Contains(upstream, "config.toml") {
 		t.Errorf("--upstream should list README.md (rendered differently from its recorded hash) and not config.toml:\n%s", upstream)
+	}
+}
+
+// TestUpdateRecordWithoutObservability: a repository recorded before the
+// observability answer existed has no telemetry, and its record no
+// observability key. Update reads the missing key as that repository had
+// it, not as the default for new repositories: no telemetry is added, and
+// the record now says observability = false.
+func TestUpdateRecordWithoutObservability(t *testing.T) {
+	off := false
+	repo := writeRepo(t, generator.Answers{Name: "w", Observability: &off})
+	record := read(t, repo, generator.RecordFile)
+	old := strings.Replace(record, "\nobservability = false\n", "\n", 1)
+	old = strings.Replace(old, "mcpforge_version = "+strconv.Quote(generator.DevelVersion), `mcpforge_version = "v0.0.1"`, 1)
+	if strings.Contains(old, "observability") || !strings.Contains(old, `"v0.0.1"`) {
+		t.Fatalf("the record was not made old:\n%s", old)
+	}
+	writeRepoFile(t, repo, generator.RecordFile, old)
+	git(t, repo, "init", "-q")
+	git(t, repo, "add", ".")
+	git(t, repo, "commit", "-q", "-m", "x")
+	t.Setenv("GOPROXY", "off") // no merge base: every file mcpforge would add is added
+	defer func(v string) { version = v }(version)
+	version = "v0.3.0"
+
+	code, stdout, stderr := runCLI(t, "update", "--dir", repo)
+	if code != exitOK {
+		t.Fatalf("update: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "telemetry") {
+		t.Errorf("the update plan brings telemetry:\n%s", stdout)
+	}
+	if _, err := os.Stat(filepath.Join(repo, "internal", "telemetry")); !os.IsNotExist(err) {
+		t.Errorf("internal/telemetry after the update: %v", err)
+	}
+	if rec := read(t, repo, generator.RecordFile); !strings.Contains(rec, "\nobservability = false\n") || !strings.Contains(rec, `"v0.3.0"`) {
+		t.Errorf("the updated record:\n%s", rec)
 	}
 }
