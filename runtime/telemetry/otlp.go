@@ -368,7 +368,7 @@ func appendAnyValue(b []byte, v attribute.Value) []byte {
 	default:
 		// A string, or anything newer, as its text.
 		b = protowire.AppendTag(b, fieldAnyString, protowire.BytesType)
-		b = protowire.AppendString(b, v.Emit())
+		b = protowire.AppendString(b, v.String())
 	}
 	return b
 }
