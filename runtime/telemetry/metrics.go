@@ -134,7 +134,7 @@ func (m *metrics) observer(k operationKey) prometheus.Observer {
 	return o
 }
 
-// RecordOperation records one MCP request of the given bounded labels.
+// recordOperation records one MCP request of the given bounded labels.
 // Steady state, it allocates nothing.
 func (t *Telemetry) recordOperation(k operationKey, elapsed time.Duration) {
 	t.metrics.observer(k).Observe(elapsed.Seconds())
