@@ -246,41 +246,71 @@ func encodeSpans(spans []sdktrace.ReadOnlySpan) []byte {
 		sg.spans = append(sg.spans, s)
 	}
 
+	// The spans are encoded once, into their ScopeSpans, and copied once
+	// more into the request: the enclosing messages' lengths are computed,
+	// not encoded into buffers of their own.
+	var e spanEncoder
 	var out []byte
 	for _, rg := range groups {
-		var rs []byte
+		var head, tail []byte // ResourceSpans' fields before and after its scopes
 		if rg.res != nil {
 			var r []byte
 			for _, kv := range rg.res.Attributes() {
-				r = appendMessage(r, fieldResourceAttributes, appendKeyValue(nil, kv))
+				r = e.appendAttribute(r, fieldResourceAttributes, kv)
 			}
-			rs = appendMessage(rs, fieldResourceSpansResource, r)
+			head = appendMessage(head, fieldResourceSpansResource, r)
+			tail = appendString(tail, fieldResourceSpansSchema, rg.res.SchemaURL())
 		}
-		for _, sg := range rg.scopes {
-			var ss []byte
+		scopes := make([][]byte, len(rg.scopes))
+		size := len(head) + len(tail)
+		for i, sg := range rg.scopes {
 			var sc []byte
 			sc = appendString(sc, fieldScopeName, sg.scope.Name)
 			sc = appendString(sc, fieldScopeVersion, sg.scope.Version)
+			ss := make([]byte, 0, 64+len(sg.spans)*320)
 			ss = appendMessage(ss, fieldScopeSpansScope, sc)
 			for _, s := range sg.spans {
-				ss = appendMessage(ss, fieldScopeSpansSpans, encodeSpan(s))
+				ss = appendMessage(ss, fieldScopeSpansSpans, e.encodeSpan(s))
 			}
 			ss = appendString(ss, fieldScopeSpansSchema, sg.scope.SchemaURL)
-			rs = appendMessage(rs, fieldResourceSpansScope, ss)
+			scopes[i] = ss
+			size += protowire.SizeTag(fieldResourceSpansScope) + protowire.SizeBytes(len(ss))
 		}
-		if rg.res != nil {
-			rs = appendString(rs, fieldResourceSpansSchema, rg.res.SchemaURL())
+		if out == nil {
+			out = make([]byte, 0, size+16)
 		}
-		out = appendMessage(out, fieldRequestResourceSpans, rs)
+		out = protowire.AppendTag(out, fieldRequestResourceSpans, protowire.BytesType)
+		out = protowire.AppendVarint(out, uint64(size))
+		out = append(out, head...)
+		for _, ss := range scopes {
+			out = appendMessage(out, fieldResourceSpansScope, ss)
+		}
+		out = append(out, tail...)
 	}
 	return out
 }
 
-// encodeSpan encodes one Span message.
-func encodeSpan(s sdktrace.ReadOnlySpan) []byte {
+// spanEncoder holds the buffers of the messages a span nests, reused from
+// span to span: an export encodes hundreds of spans of a few attributes
+// each.
+type spanEncoder struct {
+	span, kv, any []byte
+}
+
+// appendAttribute appends an attribute as the KeyValue field of b.
+func (e *spanEncoder) appendAttribute(b []byte, field protowire.Number, kv attribute.KeyValue) []byte {
+	e.any = appendAnyValue(e.any[:0], kv.Value)
+	e.kv = appendString(e.kv[:0], fieldKeyValueKey, string(kv.Key))
+	e.kv = appendMessage(e.kv, fieldKeyValueValue, e.any)
+	return appendMessage(b, field, e.kv)
+}
+
+// encodeSpan encodes one Span message, valid until the next call.
+func (e *spanEncoder) encodeSpan(s sdktrace.ReadOnlySpan) []byte {
 	sc := s.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
-	var b []byte
+	b := e.span[:0]
+	defer func() { e.span = b }()
 	b = appendBytes(b, fieldSpanTraceID, tid[:])
 	b = appendBytes(b, fieldSpanSpanID, sid[:])
 	b = appendString(b, fieldSpanTraceState, sc.TraceState().String())
@@ -297,20 +327,20 @@ func encodeSpan(s sdktrace.ReadOnlySpan) []byte {
 	b = appendFixed64(b, fieldSpanStart, uint64(s.StartTime().UnixNano()))
 	b = appendFixed64(b, fieldSpanEnd, uint64(s.EndTime().UnixNano()))
 	for _, kv := range s.Attributes() {
-		b = appendMessage(b, fieldSpanAttributes, appendKeyValue(nil, kv))
+		b = e.appendAttribute(b, fieldSpanAttributes, kv)
 	}
 	if n := s.DroppedAttributes(); n > 0 {
 		b = protowire.AppendTag(b, fieldSpanDroppedAttrs, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(n))
 	}
 	for _, ev := range s.Events() {
-		var e []byte
-		e = appendFixed64(e, fieldEventTime, uint64(ev.Time.UnixNano()))
-		e = appendString(e, fieldEventName, ev.Name)
+		var eb []byte
+		eb = appendFixed64(eb, fieldEventTime, uint64(ev.Time.UnixNano()))
+		eb = appendString(eb, fieldEventName, ev.Name)
 		for _, kv := range ev.Attributes {
-			e = appendMessage(e, fieldEventAttributes, appendKeyValue(nil, kv))
+			eb = e.appendAttribute(eb, fieldEventAttributes, kv)
 		}
-		b = appendMessage(b, fieldSpanEvents, e)
+		b = appendMessage(b, fieldSpanEvents, eb)
 	}
 	for _, l := range s.Links() {
 		ltid, lsid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
@@ -319,7 +349,7 @@ func encodeSpan(s sdktrace.ReadOnlySpan) []byte {
 		lb = appendBytes(lb, fieldLinkSpanID, lsid[:])
 		lb = appendString(lb, fieldLinkTraceState, l.SpanContext.TraceState().String())
 		for _, kv := range l.Attributes {
-			lb = appendMessage(lb, fieldLinkAttributes, appendKeyValue(nil, kv))
+			lb = e.appendAttribute(lb, fieldLinkAttributes, kv)
 		}
 		b = appendMessage(b, fieldSpanLinks, lb)
 	}
@@ -338,12 +368,6 @@ func encodeSpan(s sdktrace.ReadOnlySpan) []byte {
 	b = protowire.AppendTag(b, fieldSpanFlags, protowire.Fixed32Type)
 	b = protowire.AppendFixed32(b, uint32(sc.TraceFlags()))
 	return b
-}
-
-// appendKeyValue appends the fields of a KeyValue message.
-func appendKeyValue(b []byte, kv attribute.KeyValue) []byte {
-	b = appendString(b, fieldKeyValueKey, string(kv.Key))
-	return appendMessage(b, fieldKeyValueValue, appendAnyValue(nil, kv.Value))
 }
 
 // appendAnyValue appends the fields of an AnyValue message.

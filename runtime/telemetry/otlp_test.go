@@ -165,3 +165,27 @@ func TestOTLPExportFailure(t *testing.T) {
 		t.Errorf("export after Shutdown: %v, want nothing done", err)
 	}
 }
+
+// BenchmarkEncodeSpans is the encoding of one export batch (the batch
+// processor's default size) of request spans.
+func BenchmarkEncodeSpans(b *testing.B) {
+	stub := tracetest.SpanStub{
+		Name:     "tools/call hello_world",
+		SpanKind: trace.SpanKindServer,
+		Attributes: []attribute.KeyValue{
+			attribute.String("mcp.method.name", "tools/call"), attribute.String("network.transport", "tcp"),
+			attribute.String("mcp.protocol.version", "2025-11-25"), attribute.String("mcp.session.id", "0123456789abcdef0123456789abcdef"),
+			attribute.String("jsonrpc.request.id", "42"), attribute.String("gen_ai.tool.name", "hello_world"),
+			attribute.String("gen_ai.operation.name", "execute_tool"),
+		},
+	}
+	stubs := make(tracetest.SpanStubs, 512)
+	for i := range stubs {
+		stubs[i] = stub
+	}
+	spans := stubs.Snapshots()
+	b.ReportAllocs()
+	for b.Loop() {
+		encodeSpans(spans)
+	}
+}
