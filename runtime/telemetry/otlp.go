@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -32,27 +31,102 @@ type otlpExporter struct {
 	url     string
 	headers http.Header
 	gzip    bool
-	client  *http.Client
+	otlpClient
+}
+
+// otlpClient is the part both OTLP exporters share: their HTTP client, and
+// whether they were shut down.
+type otlpClient struct {
+	client *http.Client
 
 	mu      sync.Mutex
 	stopped bool
+}
+
+// isStopped reports whether Shutdown was called.
+func (c *otlpClient) isStopped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped
+}
+
+// Shutdown makes later exports do nothing (sdktrace.SpanExporter).
+func (c *otlpClient) Shutdown(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopped = true
+	c.client.CloseIdleConnections()
+	return nil
 }
 
 // otlpTimeout is the time one export may take unless OTEL_EXPORTER_OTLP_TIMEOUT
 // says otherwise, the specification's default.
 const otlpTimeout = 10 * time.Second
 
+// otlpSettings are what both OTLP exporters read from the
+// OTEL_EXPORTER_OTLP_* variables besides the endpoint.
+type otlpSettings struct {
+	headers http.Header
+	gzip    bool
+	timeout time.Duration
+}
+
+// otlpVar reads OTEL_EXPORTER_OTLP_TRACES_<name>, or else
+// OTEL_EXPORTER_OTLP_<name>.
+func otlpVar(env func(string) string, name string) string {
+	if v := strings.TrimSpace(env("OTEL_EXPORTER_OTLP_TRACES_" + name)); v != "" {
+		return v
+	}
+	return strings.TrimSpace(env("OTEL_EXPORTER_OTLP_" + name))
+}
+
+// readOTLPSettings reads the headers, the compression (gzip or none) and
+// the timeout in milliseconds, the TRACES_ variants winning.
+func readOTLPSettings(env func(string) string) (otlpSettings, error) {
+	s := otlpSettings{headers: http.Header{}, timeout: otlpTimeout}
+	if h := otlpVar(env, "HEADERS"); h != "" {
+		for _, kv := range strings.Split(h, ",") {
+			k, v, ok := strings.Cut(kv, "=")
+			k = strings.TrimSpace(k)
+			if !ok || k == "" {
+				return s, fmt.Errorf("OTEL_EXPORTER_OTLP_HEADERS entry %q is not key=value", kv)
+			}
+			if dv, err := url.QueryUnescape(strings.TrimSpace(v)); err == nil {
+				v = dv
+			}
+			s.headers.Add(k, strings.TrimSpace(v))
+		}
+	}
+	switch c := otlpVar(env, "COMPRESSION"); c {
+	case "", "none":
+	case "gzip":
+		s.gzip = true
+	default:
+		return s, fmt.Errorf("OTLP compression %q is not supported; use gzip or none", c)
+	}
+	if t := otlpVar(env, "TIMEOUT"); t != "" {
+		ms, err := strconv.Atoi(t)
+		if err != nil || ms <= 0 {
+			return s, fmt.Errorf("OTEL_EXPORTER_OTLP_TIMEOUT %q is not a positive number of milliseconds", t)
+		}
+		s.timeout = time.Duration(ms) * time.Millisecond
+	}
+	return s, nil
+}
+
+// gzipped is b compressed with gzip.
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	_, _ = zw.Write(b) // a bytes.Buffer does not fail
+	_ = zw.Close()
+	return out.Bytes()
+}
+
 // newOTLPExporter reads the OTEL_EXPORTER_OTLP_* variables: the endpoint
 // (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT
-// with /v1/traces appended), headers, compression (gzip or none) and
-// timeout in milliseconds, the TRACES_ variants winning.
+// with /v1/traces appended) and [otlpSettings].
 func newOTLPExporter(env func(string) string) (*otlpExporter, error) {
-	get := func(name string) string {
-		if v := strings.TrimSpace(env("OTEL_EXPORTER_OTLP_TRACES_" + name)); v != "" {
-			return v
-		}
-		return strings.TrimSpace(env("OTEL_EXPORTER_OTLP_" + name))
-	}
 	endpoint := strings.TrimSpace(env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 	if endpoint == "" {
 		if base := strings.TrimSpace(env("OTEL_EXPORTER_OTLP_ENDPOINT")); base != "" {
@@ -63,52 +137,21 @@ func newOTLPExporter(env func(string) string) (*otlpExporter, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("OTLP endpoint %q is not an http or https URL, such as http://otel-collector:4318", endpoint)
 	}
-	e := &otlpExporter{url: endpoint, headers: http.Header{}, client: &http.Client{Timeout: otlpTimeout}}
-	if h := get("HEADERS"); h != "" {
-		for _, kv := range strings.Split(h, ",") {
-			k, v, ok := strings.Cut(kv, "=")
-			k = strings.TrimSpace(k)
-			if !ok || k == "" {
-				return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_HEADERS entry %q is not key=value", kv)
-			}
-			if dv, err := url.QueryUnescape(strings.TrimSpace(v)); err == nil {
-				v = dv
-			}
-			e.headers.Add(k, strings.TrimSpace(v))
-		}
+	s, err := readOTLPSettings(env)
+	if err != nil {
+		return nil, err
 	}
-	switch c := get("COMPRESSION"); c {
-	case "", "none":
-	case "gzip":
-		e.gzip = true
-	default:
-		return nil, fmt.Errorf("OTLP compression %q is not supported; use gzip or none", c)
-	}
-	if t := get("TIMEOUT"); t != "" {
-		ms, err := strconv.Atoi(t)
-		if err != nil || ms <= 0 {
-			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_TIMEOUT %q is not a positive number of milliseconds", t)
-		}
-		e.client.Timeout = time.Duration(ms) * time.Millisecond
-	}
-	return e, nil
+	return &otlpExporter{url: endpoint, headers: s.headers, gzip: s.gzip, otlpClient: otlpClient{client: &http.Client{Timeout: s.timeout}}}, nil
 }
 
 // ExportSpans sends spans in one request (sdktrace.SpanExporter).
 func (e *otlpExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	e.mu.Lock()
-	stopped := e.stopped
-	e.mu.Unlock()
-	if stopped || len(spans) == 0 {
+	if e.isStopped() || len(spans) == 0 {
 		return nil
 	}
 	body := encodeSpans(spans)
 	if e.gzip {
-		var b bytes.Buffer
-		zw := gzip.NewWriter(&b)
-		_, _ = zw.Write(body)
-		_ = zw.Close()
-		body = b.Bytes()
+		body = gzipped(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
 	if err != nil {
@@ -132,18 +175,6 @@ func (e *otlpExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 	}
 	return nil
 }
-
-// Shutdown makes later exports do nothing (sdktrace.SpanExporter).
-func (e *otlpExporter) Shutdown(context.Context) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.stopped = true
-	e.client.CloseIdleConnections()
-	return nil
-}
-
-// errNoGRPC is the answer to OTEL_EXPORTER_OTLP_PROTOCOL=grpc.
-var errNoGRPC = errors.New("OTLP over gRPC is not built into this server (it would add megabytes to every server); use OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, which OpenTelemetry collectors accept on port 4318")
 
 // Field numbers of the OTLP protobuf messages
 // (opentelemetry/proto/collector/trace/v1 and trace/v1, common/v1,

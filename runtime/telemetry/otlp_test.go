@@ -4,7 +4,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/hex"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -55,10 +54,10 @@ func TestOTLPExporterConfig(t *testing.T) {
 		}
 	}
 	_, err = newTracerProvider(context.Background(), Options{Getenv: envOf(map[string]string{
-		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",
 	})})
-	if !errors.Is(err, errNoGRPC) {
-		t.Errorf("protocol grpc: %v, want a refusal naming http/protobuf", err)
+	if err == nil || !strings.Contains(err.Error(), "use http/protobuf or grpc") {
+		t.Errorf("protocol http/json: %v, want a refusal naming http/protobuf and grpc", err)
 	}
 }
 

@@ -22,12 +22,14 @@
 // answers with. Anything else is "_OTHER", so that no client can make the
 // number of series grow.
 //
-// Traces use the OpenTelemetry SDK, exported over OTLP/HTTP in protobuf as
-// the standard environment variables say (OTEL_EXPORTER_OTLP_ENDPOINT,
+// Traces use the OpenTelemetry SDK, exported over OTLP as the standard
+// environment variables say (OTEL_EXPORTER_OTLP_ENDPOINT,
+// OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or grpc,
 // OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_SERVICE_NAME,
 // OTEL_RESOURCE_ATTRIBUTES, ...); tracing is off while no endpoint is set.
-// OTLP over gRPC is refused: its client would add megabytes to every
-// server, and collectors accept both. Every MCP request gets one SERVER span named
+// Both exporters are this package's own, on net/http (gRPC's one call
+// over its HTTP/2): OpenTelemetry's would link gRPC, megabytes of binary
+// and of memory, into every server. Every MCP request gets one SERVER span named
 // "{mcp.method.name} {target}" (for example "tools/call hello_world"),
 // whose parent is the caller's traceparent in the request's _meta or, when
 // there is none, in the HTTP traceparent header. Tools get the span in

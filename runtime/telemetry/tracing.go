@@ -50,8 +50,9 @@ func otlpProtocol(env func(string) string) string {
 
 // newTracerProvider builds the tracer provider the OTEL_* variables
 // describe, or nil when tracing is off: no OTLP endpoint, the SDK disabled,
-// or OTEL_TRACES_EXPORTER=none. The exporter (see otlpExporter) reads the
-// OTEL_EXPORTER_OTLP_* variables, the SDK the sampler's and the batching's.
+// or OTEL_TRACES_EXPORTER=none. The exporter of the protocol asked for
+// (otlpExporter or otlpGRPCExporter) reads the OTEL_EXPORTER_OTLP_*
+// variables, the SDK the sampler's and the batching's.
 func newTracerProvider(ctx context.Context, opts Options) (*sdktrace.TracerProvider, error) {
 	env := getenv(opts.Getenv)
 	if strings.EqualFold(strings.TrimSpace(env("OTEL_SDK_DISABLED")), "true") {
@@ -68,14 +69,16 @@ func newTracerProvider(ctx context.Context, opts Options) (*sdktrace.TracerProvi
 		return nil, nil
 	}
 
+	var exporter sdktrace.SpanExporter
+	var err error
 	switch p := otlpProtocol(env); p {
 	case "http/protobuf":
+		exporter, err = newOTLPExporter(env)
 	case "grpc":
-		return nil, errNoGRPC
+		exporter, err = newOTLPGRPCExporter(env)
 	default:
-		return nil, fmt.Errorf("OTLP protocol %q is not supported; use http/protobuf", p)
+		return nil, fmt.Errorf("OTLP protocol %q is not supported; use http/protobuf or grpc", p)
 	}
-	exporter, err := newOTLPExporter(env)
 	if err != nil {
 		return nil, err
 	}
