@@ -93,6 +93,12 @@ type Telemetry struct {
 
 	sessions sync.Map // session id -> time.Time it began
 
+	// spanNames are the span names made so far (see spanName), one per
+	// method and registered target, so that naming a span allocates
+	// nothing in steady state.
+	spanNamesMu sync.RWMutex
+	spanNames   map[spanNameKey]string
+
 	shutdownOnce sync.Once
 }
 
@@ -190,12 +196,18 @@ func (t *Telemetry) Registry() *prometheus.Registry { return t.registry }
 // them to server.NewMCPServer. They replace the server's hooks, so that
 // they must be the only server.WithHooks option.
 func (t *Telemetry) ServerOptions() []server.ServerOption {
-	return []server.ServerOption{
+	opts := []server.ServerOption{
 		server.WithTracer(requestTracer{t}),
-		server.WithPropagator(headerPropagator{}),
-		server.WithMetaPropagator(metaPropagator{}),
 		server.WithHooks(t.hooks()),
 	}
+	if t.tracer != nil {
+		// Without tracing, nothing reads a caller's trace context: a call
+		// pays for no parsing of it.
+		opts = append(opts,
+			server.WithPropagator(headerPropagator{}),
+			server.WithMetaPropagator(metaPropagator{}))
+	}
+	return opts
 }
 
 // Shutdown ends what Start began: the metrics listener closes and the spans

@@ -105,8 +105,12 @@ func newTracerProvider(ctx context.Context, opts Options) (*sdktrace.TracerProvi
 		// A malformed OTEL_RESOURCE_ATTRIBUTES still leaves a usable resource.
 		otel.Handle(err)
 	}
+	batcher, err := newSpanBatcher(exporter, env)
+	if err != nil {
+		return nil, err
+	}
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithBatcher(exporter),
+		sdktrace.WithSpanProcessor(batcher),
 		sdktrace.WithResource(res),
 	)
 	otel.SetTracerProvider(tp)
@@ -164,6 +168,14 @@ func (metaPropagator) ExtractMeta(ctx context.Context, meta *mcp.Meta) context.C
 	if tp == "" {
 		return ctx
 	}
+	_, hasState := meta.AdditionalFields["tracestate"]
+	_, hasBaggage := meta.AdditionalFields["baggage"]
+	if !hasState && !hasBaggage {
+		// The usual case, read without the propagators' carrier map.
+		if sc, ok := parseTraceparent(tp); ok {
+			return trace.ContextWithRemoteSpanContext(ctx, sc)
+		}
+	}
 	c := propagation.MapCarrier{"traceparent": tp}
 	if ts, ok := meta.AdditionalFields["tracestate"].(string); ok {
 		c["tracestate"] = ts
@@ -172,6 +184,45 @@ func (metaPropagator) ExtractMeta(ctx context.Context, meta *mcp.Meta) context.C
 		c["baggage"] = b
 	}
 	return propagator.Extract(ctx, c)
+}
+
+// parseTraceparent reads the usual W3C traceparent, version 00 in lower
+// case; ok is false for anything else, which the propagator reads (or
+// refuses) as the W3C Trace Context says.
+func parseTraceparent(h string) (sc trace.SpanContext, ok bool) {
+	// 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>
+	if len(h) != 55 || h[:3] != "00-" || h[35] != '-' || h[52] != '-' {
+		return sc, false
+	}
+	tid, err := trace.TraceIDFromHex(h[3:35])
+	if err != nil {
+		return sc, false
+	}
+	sid, err := trace.SpanIDFromHex(h[36:52])
+	if err != nil {
+		return sc, false
+	}
+	hi, lo := unhex(h[53]), unhex(h[54])
+	if hi < 0 || lo < 0 {
+		return sc, false
+	}
+	return trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID:    tid,
+		SpanID:     sid,
+		TraceFlags: trace.TraceFlags(hi<<4 | lo), // as the propagator keeps them
+		Remote:     true,
+	}), true
+}
+
+// unhex is the value of a lower-case hex digit, -1 for anything else.
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c-'a') + 10
+	}
+	return -1
 }
 
 // requestTracer is mcp-go's tracing.Tracer: it times every MCP request for
@@ -195,7 +246,7 @@ func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKi
 	if kind != tracing.SpanKindServer {
 		return ctx, nonRecording
 	}
-	op := &operation{t: rt.t, start: time.Now()}
+	op := &operation{t: rt.t}
 	for _, a := range attrs {
 		switch a.Key {
 		case mcpGoMethod:
@@ -212,10 +263,22 @@ func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKi
 	if tr := rt.t.tracer; tr != nil {
 		// The name and most attributes are known only at the end (the
 		// tool, the error), where they are set.
-		ctx, op.span = tr.Start(ctx, op.method, trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(op.start))
+		ctx, op.span = tr.Start(ctx, op.method, serverSpan...)
+		// The span's clock is the operation's: one reading, not two.
+		if ro, ok := op.span.(sdktrace.ReadOnlySpan); ok {
+			op.recorded = ro
+			op.start = ro.StartTime()
+		}
+	}
+	if op.start.IsZero() {
+		op.start = time.Now()
 	}
 	return tracing.ContextWithSpan(ctx, op), op
 }
+
+// serverSpan are the options of every span: made once, since each option
+// made is an allocation.
+var serverSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
 
 // protocolOf is the protocol version of the request of ctx: the one it
 // declares (2026-07-28 and later), else its session's.
@@ -235,6 +298,9 @@ type operation struct {
 	t     *Telemetry
 	start time.Time
 	span  trace.Span // nil while tracing is off
+	// recorded is span as the SDK records it, nil when it is not sampled:
+	// its start and end times are the operation's.
+	recorded sdktrace.ReadOnlySpan
 
 	method, protocol, sessionID string
 	requestID                   any
@@ -291,17 +357,12 @@ func (op *operation) key() operationKey {
 }
 
 func (op *operation) End() {
-	end := time.Now()
 	k := op.key()
-	op.t.recordOperation(k, end.Sub(op.start))
 	if op.span == nil {
+		op.t.recordOperation(k, time.Since(op.start))
 		return
 	}
-	name, target := k.method, k.tool+k.prompt // at most one is set
-	if target != "" && target != Other {
-		name += " " + target
-	}
-	op.span.SetName(name)
+	op.span.SetName(op.t.spanName(k))
 	ap := attrPool.Get().(*[]attribute.KeyValue)
 	attrs := append((*ap)[:0],
 		attribute.String("mcp.method.name", k.method),
@@ -330,10 +391,47 @@ func (op *operation) End() {
 	}
 	// The span copies the attributes: the slice goes back to the pool.
 	op.span.SetAttributes(attrs...)
-	*ap = attrs
+	clear(attrs)
+	*ap = attrs[:0]
 	attrPool.Put(ap)
-	op.span.End(trace.WithTimestamp(end))
+	op.span.End()
+	var end time.Time
+	if op.recorded != nil {
+		end = op.recorded.EndTime()
+	}
+	if end.IsZero() {
+		end = time.Now()
+	}
+	op.t.recordOperation(k, end.Sub(op.start))
 }
+
+// spanName is the name of the span of an operation:
+// "{mcp.method.name} {target}", the target being the tool or prompt when
+// the server knows it. The names are made once per method and target.
+func (t *Telemetry) spanName(k operationKey) string {
+	target := k.tool + k.prompt // at most one is set
+	if target == "" || target == Other {
+		return k.method
+	}
+	key := spanNameKey{k.method, target}
+	t.spanNamesMu.RLock()
+	name, ok := t.spanNames[key]
+	t.spanNamesMu.RUnlock()
+	if ok {
+		return name
+	}
+	name = k.method + " " + target
+	t.spanNamesMu.Lock()
+	if t.spanNames == nil {
+		t.spanNames = make(map[spanNameKey]string)
+	}
+	t.spanNames[key] = name
+	t.spanNamesMu.Unlock()
+	return name
+}
+
+// spanNameKey is a method and its target: a registered tool or prompt.
+type spanNameKey struct{ method, target string }
 
 // attrPool holds the attribute slices of ending spans.
 var attrPool = sync.Pool{New: func() any { s := make([]attribute.KeyValue, 0, 10); return &s }}
@@ -347,6 +445,10 @@ func requestIDText(id any) string {
 	case string:
 		return v
 	case float64:
+		if i := int64(v); float64(i) == v {
+			// Small integers, the usual ids, are strconv's own strings.
+			return strconv.FormatInt(i, 10)
+		}
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case int64:
 		return strconv.FormatInt(v, 10)
