@@ -31,6 +31,7 @@ var goModRequires = []Require{
 	{Path: "go.yaml.in/yaml/v3", Version: "v3.0.5", Indirect: false},
 	{Path: "golang.org/x/mod", Version: "v0.43.0", Indirect: false},
 	{Path: "golang.org/x/tools", Version: "v0.52.0", Indirect: false},
+	{Path: "google.golang.org/grpc", Version: "v1.84.0", Indirect: false},
 	{Path: "google.golang.org/protobuf", Version: "v1.36.12", Indirect: false},
 	{Path: "cel.dev/expr", Version: "v0.25.2", Indirect: true},
 	{Path: "github.com/antlr4-go/antlr/v4", Version: "v4.13.1", Indirect: true},
@@ -89,7 +90,6 @@ var goModRequires = []Require{
 	{Path: "golang.org/x/time", Version: "v0.15.0", Indirect: true},
 	{Path: "google.golang.org/genproto/googleapis/api", Version: "v0.0.0-20260928230214-8a89bd6388cc", Indirect: true},
 	{Path: "google.golang.org/genproto/googleapis/rpc", Version: "v0.0.0-20260928230214-8a89bd6388cc", Indirect: true},
-	{Path: "google.golang.org/grpc", Version: "v1.84.0", Indirect: true},
 }
 
 // goSum is mcpforge's go.sum.

@@ -77,28 +77,13 @@ func checkObservability(t *testing.T, bin string, sec *security, a variantAnswer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const version = "2025-11-25" // a session, whose end is recorded
-	hc := sec.client(p.base, sec.fullAccess)
-	hc.Transport = headerTrace{next: hc.Transport}
-	var tr mcpsdk.Transport = &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", HTTPClient: hc, MaxRetries: -1}
-	if transport == "sse" {
-		tr = &mcpsdk.SSEClientTransport{Endpoint: p.base + "/sse", HTTPClient: hc}
-	}
-	sess, err := newSDKClient().Connect(ctx, tr, &mcpsdk.ClientSessionOptions{ProtocolVersion: version})
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
+	sess := connectTraced(ctx, t, p, sec, transport, &mcpsdk.ClientSessionOptions{ProtocolVersion: version})
 	for range 2 {
 		if _, err := sess.CallTool(ctx, &mcpsdk.CallToolParams{Name: "hello_world", Arguments: map[string]any{"name": "Ada"}}); err != nil {
 			t.Fatalf("hello_world: %v", err)
 		}
 	}
-	if _, err := sess.CallTool(ctx, &mcpsdk.CallToolParams{
-		Meta:      mcpsdk.Meta{"traceparent": traceparent(metaTraceID, metaSpanID)},
-		Name:      "hello_world",
-		Arguments: map[string]any{"name": "Meta"},
-	}); err != nil {
-		t.Fatalf("hello_world with _meta.traceparent: %v", err)
-	}
+	callWithMetaTrace(ctx, t, sess)
 	if _, err := sess.CallTool(ctx, &mcpsdk.CallToolParams{Name: "no_such_tool_e2e", Arguments: map[string]any{}}); err == nil {
 		t.Fatal("calling a tool the server does not have succeeded")
 	}
@@ -263,21 +248,28 @@ func checkStdioSpans(t *testing.T, bin string, sec *security) {
 // OpenTelemetry or Prometheus code in its binary and refuses a metrics
 // address rather than ignoring it.
 func checkNoObservability(t *testing.T, bin string, sec *security, _ variantAnswers, transport string) {
-	out, err := exec.Command("go", "version", "-m", bin).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go version -m: %v\n%s", err, out)
-	}
+	mods := binaryModules(t, bin)
 	for _, mod := range []string{"go.opentelemetry.io/", "github.com/prometheus/"} {
-		if strings.Contains(string(out), mod) {
-			t.Errorf("the binary of a server without observability contains %s modules:\n%s", mod, out)
+		if strings.Contains(mods, mod) {
+			t.Errorf("the binary of a server without observability contains %s modules:\n%s", mod, mods)
 		}
 	}
 	cmd := exec.Command(bin, "--transport", transport, "--check")
 	cmd.Env = append(append(os.Environ(), sec.env...), sec.envPrefix+"_TELEMETRY_METRICS_ADDR=127.0.0.1:0")
-	out, err = cmd.CombinedOutput()
+	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "generated without observability") {
 		t.Errorf("a metrics address on a server without observability: %v, %s; want a refusal that says so", err, out)
 	}
+}
+
+// binaryModules is what go version -m says of the modules built into bin.
+func binaryModules(t *testing.T, bin string) string {
+	t.Helper()
+	out, err := exec.Command("go", "version", "-m", bin).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go version -m: %v\n%s", err, out)
+	}
+	return string(out)
 }
 
 // metricsLine finds the metrics URL in the start-up log, text or JSON.
@@ -411,6 +403,37 @@ func checkDashboardMetrics(t *testing.T, mfs map[string]*dto.MetricFamily) {
 	}
 }
 
+// connectTraced connects a real client to the server p over transport
+// ("http" or "sse"), sending the HTTP traceparent header (headerTraceID)
+// with every request.
+func connectTraced(ctx context.Context, t *testing.T, p *serverProcess, sec *security, transport string, opts *mcpsdk.ClientSessionOptions) *mcpsdk.ClientSession {
+	t.Helper()
+	hc := sec.client(p.base, sec.fullAccess)
+	hc.Transport = headerTrace{next: hc.Transport}
+	var tr mcpsdk.Transport = &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", HTTPClient: hc, MaxRetries: -1}
+	if transport == "sse" {
+		tr = &mcpsdk.SSEClientTransport{Endpoint: p.base + "/sse", HTTPClient: hc}
+	}
+	sess, err := newSDKClient().Connect(ctx, tr, opts)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	return sess
+}
+
+// callWithMetaTrace calls hello_world with a traceparent (metaTraceID) in
+// the request's _meta, which wins over the HTTP header's.
+func callWithMetaTrace(ctx context.Context, t *testing.T, sess *mcpsdk.ClientSession) {
+	t.Helper()
+	if _, err := sess.CallTool(ctx, &mcpsdk.CallToolParams{
+		Meta:      mcpsdk.Meta{"traceparent": traceparent(metaTraceID, metaSpanID)},
+		Name:      "hello_world",
+		Arguments: map[string]any{"name": "Meta"},
+	}); err != nil {
+		t.Fatalf("hello_world with _meta.traceparent: %v", err)
+	}
+}
+
 // headerTrace sends the HTTP traceparent header with every request.
 type headerTrace struct{ next http.RoundTripper }
 
@@ -424,17 +447,29 @@ func (h headerTrace) RoundTrip(req *http.Request) (*http.Response, error) {
 	return next.RoundTrip(req)
 }
 
-// otlpReceiver is an OTLP/HTTP trace endpoint that decodes the protobuf it
-// receives.
+// otlpReceiver is an OTLP trace endpoint that decodes the protobuf it
+// receives: OTLP/HTTP here, OTLP/gRPC with newGRPCReceiver.
 type otlpReceiver struct {
-	url   string
-	mu    sync.Mutex
-	spans []*tracepb.Span
+	url      string
+	protocol string // the OTEL_EXPORTER_OTLP_PROTOCOL that reaches it
+	mu       sync.Mutex
+	spans    []*tracepb.Span
+}
+
+// add keeps the spans of msg.
+func (r *otlpReceiver) add(msg *coltracepb.ExportTraceServiceRequest) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rs := range msg.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			r.spans = append(r.spans, ss.GetSpans()...)
+		}
+	}
 }
 
 func newOTLPReceiver(t *testing.T) *otlpReceiver {
 	t.Helper()
-	r := &otlpReceiver{}
+	r := &otlpReceiver{protocol: "http/protobuf"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, err := io.ReadAll(req.Body)
 		if err != nil || req.URL.Path != "/v1/traces" || req.Header.Get("Content-Type") != "application/x-protobuf" {
@@ -448,13 +483,7 @@ func newOTLPReceiver(t *testing.T) *otlpReceiver {
 			http.Error(w, "bad protobuf", http.StatusBadRequest)
 			return
 		}
-		r.mu.Lock()
-		for _, rs := range msg.GetResourceSpans() {
-			for _, ss := range rs.GetScopeSpans() {
-				r.spans = append(r.spans, ss.GetSpans()...)
-			}
-		}
-		r.mu.Unlock()
+		r.add(&msg)
 		out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
 		w.Header().Set("Content-Type", "application/x-protobuf")
 		_, _ = w.Write(out)
@@ -469,7 +498,7 @@ func newOTLPReceiver(t *testing.T) *otlpReceiver {
 func (r *otlpReceiver) env(prefix string) []string {
 	return []string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT=" + r.url,
-		"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+		"OTEL_EXPORTER_OTLP_PROTOCOL=" + r.protocol,
 		"OTEL_TRACES_SAMPLER=always_on",
 		"OTEL_BSP_SCHEDULE_DELAY=100",
 		prefix + "_TELEMETRY_METRICS_ADDR=127.0.0.1:0",
