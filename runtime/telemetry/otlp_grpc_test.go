@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,8 +35,16 @@ type grpcCollector struct {
 	// the headers the collector always sets.
 	answer func(n int, w http.ResponseWriter, req *coltracepb.ExportTraceServiceRequest)
 
+	mu      sync.Mutex
 	header  http.Header                           // of the last call
 	request *coltracepb.ExportTraceServiceRequest // of the last call
+}
+
+// last is the headers and the request of the last call.
+func (c *grpcCollector) last() (http.Header, *coltracepb.ExportTraceServiceRequest) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.header, c.request
 }
 
 func newGRPCCollector(t *testing.T, tls bool) *grpcCollector {
@@ -70,7 +79,9 @@ func newGRPCCollector(t *testing.T, tls bool) *grpcCollector {
 		if err := proto.Unmarshal(msg, &req); err != nil {
 			t.Errorf("not an ExportTraceServiceRequest: %v", err)
 		}
+		c.mu.Lock()
 		c.header, c.request = r.Header.Clone(), &req
+		c.mu.Unlock()
 		w.Header().Set("Content-Type", "application/grpc")
 		w.Header().Set("Trailer", "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin")
 		c.answer(n, w, &req)
@@ -159,12 +170,13 @@ func TestOTLPGRPCExport(t *testing.T) {
 			if err := e.ExportSpans(context.Background(), testSpans().Snapshots()); err != nil {
 				t.Fatalf("tls %v, gzip %v: %v", tls, gz, err)
 			}
-			if c.header.Get("X-Tenant") != "acme" || c.header.Get("Authorization") != "Bearer t" || c.header.Get("Grpc-Timeout") == "" {
-				t.Errorf("tls %v, gzip %v: headers %v", tls, gz, c.header)
+			header, request := c.last()
+			if header.Get("X-Tenant") != "acme" || header.Get("Authorization") != "Bearer t" || header.Get("Grpc-Timeout") == "" {
+				t.Errorf("tls %v, gzip %v: headers %v", tls, gz, header)
 			}
-			rs := c.request.GetResourceSpans()
+			rs := request.GetResourceSpans()
 			if len(rs) != 1 || len(rs[0].GetScopeSpans()) != 1 || len(rs[0].GetScopeSpans()[0].GetSpans()) != 1 {
-				t.Fatalf("tls %v, gzip %v: request %v", tls, gz, c.request)
+				t.Fatalf("tls %v, gzip %v: request %v", tls, gz, request)
 			}
 			s := rs[0].GetScopeSpans()[0].GetSpans()[0]
 			if s.GetName() != "tools/call hello_world" || s.GetKind() != tracepb.Span_SPAN_KIND_SERVER || hex.EncodeToString(s.GetTraceId()) != "4bf92f3577b34da6a3ce929d0e0e4736" {
@@ -284,7 +296,8 @@ func TestOTLPGRPCTimeout(t *testing.T) {
 	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "DEADLINE_EXCEEDED") || took > 3*time.Second {
 		t.Errorf("export to a collector that does not answer: %v after %v, want DEADLINE_EXCEEDED after 300ms", err, took)
 	}
-	got := c.header.Get("Grpc-Timeout")
+	header, _ := c.last()
+	got := header.Get("Grpc-Timeout")
 	if ms, err := strconv.Atoi(strings.TrimSuffix(got, "m")); err != nil || !strings.HasSuffix(got, "m") || ms <= 0 || ms > 300 {
 		t.Errorf("grpc-timeout %q, want at most 300m", got)
 	}
