@@ -362,7 +362,9 @@ func (op *operation) End() {
 		op.t.recordOperation(k, time.Since(op.start))
 		return
 	}
-	op.span.SetName(op.t.spanName(k))
+	if name := op.t.spanName(k); name != op.method { // else named so at the start
+		op.span.SetName(name)
+	}
 	ap := attrPool.Get().(*[]attribute.KeyValue)
 	attrs := append((*ap)[:0],
 		attribute.String("mcp.method.name", k.method),
@@ -545,5 +547,5 @@ func (t *Telemetry) sessionEnded(id, protocol string) {
 	if !ok {
 		return
 	}
-	t.metrics.session.WithLabelValues(protocolVersion(protocol), t.transport).Observe(time.Since(v.(time.Time)).Seconds())
+	t.metrics.session.with(labelValues{protocolVersion(protocol), t.transport}).observe(time.Since(v.(time.Time)).Seconds())
 }
