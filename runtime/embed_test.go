@@ -24,7 +24,6 @@ var allowedImports = []string{
 // telemetryImports are the modules only servers with observability
 // require, and so only package telemetry may import.
 var telemetryImports = []string{
-	"github.com/prometheus/client_golang",
 	"github.com/prometheus/client_model",
 	"github.com/prometheus/common",
 	"go.opentelemetry.io/otel",

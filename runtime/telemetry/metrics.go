@@ -2,12 +2,9 @@ package telemetry
 
 import (
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Names of the metrics: the OpenTelemetry semantic conventions' names in
@@ -41,19 +38,16 @@ var httpBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.7
 // operationLabels are the labels of MetricOperationDuration, in order.
 var operationLabels = []string{"mcp_method_name", "gen_ai_tool_name", "gen_ai_prompt_name", "error_type", "mcp_protocol_version", "network_transport"}
 
-// metrics holds the collectors and, for the operation histogram, the
-// observer of every label combination seen so far: resolved once, so that
-// recording a call is a map lookup and an atomic add, with no allocation.
+// metrics holds the families. A series is resolved once per label
+// combination (see [family.with]), so that recording a call is a map
+// lookup and atomic adds, with no allocation.
 type metrics struct {
-	operation    *prometheus.HistogramVec
-	session      *prometheus.HistogramVec
-	httpDuration *prometheus.HistogramVec
-	authFailures *prometheus.CounterVec
-	jwksFetches  *prometheus.CounterVec
-	relayFetches *prometheus.CounterVec
-
-	mu        sync.RWMutex
-	observers map[operationKey]prometheus.Observer
+	operation    *family
+	session      *family
+	httpDuration *family
+	authFailures *family
+	jwksFetches  *family
+	relayFetches *family
 }
 
 // operationKey is one label combination of MetricOperationDuration; every
@@ -62,82 +56,55 @@ type operationKey struct {
 	method, tool, prompt, errorType, protocol, transport string
 }
 
-func newMetrics(reg *prometheus.Registry, service, version string) *metrics {
-	m := &metrics{
-		operation: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    MetricOperationDuration,
-			Help:    "MCP request duration as observed on the server, from the time it was received until the result was sent.",
-			Buckets: durationBuckets,
-		}, operationLabels),
-		session: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    MetricSessionDuration,
-			Help:    "The duration of the MCP sessions that ended, as observed on the server.",
-			Buckets: durationBuckets,
-		}, []string{"mcp_protocol_version", "network_transport"}),
-		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    MetricHTTPDuration,
-			Help:    "Duration of HTTP server requests (of a stream: until it closed).",
-			Buckets: httpBuckets,
-		}, []string{"http_request_method", "http_route", "http_response_status_code"}),
-		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: MetricAuthFailures,
-			Help: "Requests refused by authentication or authorization, by reason.",
-		}, []string{"reason"}),
-		jwksFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: MetricJWKSFetches,
-			Help: "Fetches of the JWKS, by result (ok or error).",
-		}, []string{"result"}),
-		relayFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: MetricRelayFetches,
-			Help: "Fetches of the authorization server metadata relayed to clients, by result (ok or error).",
-		}, []string{"result"}),
-		observers: make(map[operationKey]prometheus.Observer),
-	}
-	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: MetricBuildInfo,
-		Help: "Always 1: the name and version of the server and the Go version it was built with.",
-	}, []string{"service_name", "service_version", "go_version"})
-	buildInfo.WithLabelValues(service, version, goVersion()).Set(1)
+// labels are the values of k in the order of operationLabels.
+func (k operationKey) labels() labelValues {
+	return labelValues{k.method, k.tool, k.prompt, k.errorType, k.protocol, k.transport}
+}
 
-	reg.MustRegister(
-		m.operation, m.session, m.httpDuration, m.authFailures, m.jwksFetches, m.relayFetches, buildInfo,
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
+func newMetrics(reg *registry, service, version string) *metrics {
+	m := &metrics{
+		operation: newFamily(MetricOperationDuration,
+			"MCP request duration as observed on the server, from the time it was received until the result was sent.",
+			kindHistogram, operationLabels, durationBuckets),
+		session: newFamily(MetricSessionDuration,
+			"The duration of the MCP sessions that ended, as observed on the server.",
+			kindHistogram, []string{"mcp_protocol_version", "network_transport"}, durationBuckets),
+		httpDuration: newFamily(MetricHTTPDuration,
+			"Duration of HTTP server requests (of a stream: until it closed).",
+			kindHistogram, []string{"http_request_method", "http_route", "http_response_status_code"}, httpBuckets),
+		authFailures: newFamily(MetricAuthFailures,
+			"Requests refused by authentication or authorization, by reason.",
+			kindCounter, []string{"reason"}, nil),
+		jwksFetches: newFamily(MetricJWKSFetches,
+			"Fetches of the JWKS, by result (ok or error).",
+			kindCounter, []string{"result"}, nil),
+		relayFetches: newFamily(MetricRelayFetches,
+			"Fetches of the authorization server metadata relayed to clients, by result (ok or error).",
+			kindCounter, []string{"result"}, nil),
+	}
+	buildInfo := newFamily(MetricBuildInfo,
+		"Always 1: the name and version of the server and the Go version it was built with.",
+		kindGauge, []string{"service_name", "service_version", "go_version"}, nil)
+	buildInfo.with(labelValues{service, version, goVersion()}).set(1)
+
+	reg.add(m.operation, m.session, m.httpDuration, m.authFailures, m.jwksFetches, m.relayFetches, buildInfo)
+	reg.collect = append(reg.collect, writeGoMetrics, writeProcessMetrics)
 	// The reasons and results exist from the start, at 0, so that rate()
 	// and the dashboard see a series before the first failure.
 	for _, r := range authReasons {
-		m.authFailures.WithLabelValues(r)
+		m.authFailures.with(labelValues{r})
 	}
 	for _, r := range []string{resultOK, resultError} {
-		m.jwksFetches.WithLabelValues(r)
-		m.relayFetches.WithLabelValues(r)
+		m.jwksFetches.with(labelValues{r})
+		m.relayFetches.with(labelValues{r})
 	}
 	return m
-}
-
-// observer returns the histogram of one label combination, resolving it
-// the first time.
-func (m *metrics) observer(k operationKey) prometheus.Observer {
-	m.mu.RLock()
-	o, ok := m.observers[k]
-	m.mu.RUnlock()
-	if ok {
-		return o
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if o, ok = m.observers[k]; !ok {
-		o = m.operation.WithLabelValues(k.method, k.tool, k.prompt, k.errorType, k.protocol, k.transport)
-		m.observers[k] = o
-	}
-	return o
 }
 
 // recordOperation records one MCP request of the given bounded labels.
 // Steady state, it allocates nothing.
 func (t *Telemetry) recordOperation(k operationKey, elapsed time.Duration) {
-	t.metrics.observer(k).Observe(elapsed.Seconds())
+	t.metrics.operation.with(k.labels()).observe(elapsed.Seconds())
 }
 
 // The results of the fetch counters.
@@ -163,18 +130,18 @@ func (t *Telemetry) AuthFailed(reason string) {
 	if !contains(authReasons, reason) {
 		reason = Other
 	}
-	t.metrics.authFailures.WithLabelValues(reason).Inc()
+	t.metrics.authFailures.with(labelValues{reason}).inc()
 }
 
 // JWKSFetched counts a JWKS fetch (auth.Observer).
 func (t *Telemetry) JWKSFetched(err error) {
-	t.metrics.jwksFetches.WithLabelValues(result(err)).Inc()
+	t.metrics.jwksFetches.with(labelValues{result(err)}).inc()
 }
 
 // RelayFetched counts a fetch of the authorization server metadata
 // (oauth.Observer).
 func (t *Telemetry) RelayFetched(err error) {
-	t.metrics.relayFetches.WithLabelValues(result(err)).Inc()
+	t.metrics.relayFetches.with(labelValues{result(err)}).inc()
 }
 
 // httpMethods are the HTTP methods recorded by name; others are _OTHER, as
@@ -190,7 +157,7 @@ func (t *Telemetry) HTTPRequest(method, route string, status int, elapsed time.D
 	if route == "" {
 		route = Other
 	}
-	t.metrics.httpDuration.WithLabelValues(method, route, statusText(status)).Observe(elapsed.Seconds())
+	t.metrics.httpDuration.with(labelValues{method, route, statusText(status)}).observe(elapsed.Seconds())
 }
 
 // statusText is strconv.Itoa without an allocation for the usual codes.

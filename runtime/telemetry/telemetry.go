@@ -53,8 +53,6 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -82,7 +80,7 @@ type Telemetry struct {
 	logger    *slog.Logger
 	transport string // network.transport: "tcp" or "pipe"
 
-	registry *prometheus.Registry
+	registry *registry
 	metrics  *metrics
 
 	tracer   trace.Tracer // nil while tracing is off
@@ -114,7 +112,7 @@ func Start(ctx context.Context, opts Options) *Telemetry {
 	t := &Telemetry{
 		logger:    logger,
 		transport: networkTransport(opts.Transport),
-		registry:  prometheus.NewRegistry(),
+		registry:  &registry{},
 	}
 	t.metrics = newMetrics(t.registry, opts.Service, opts.Version)
 
@@ -181,16 +179,7 @@ func (t *Telemetry) MetricsAddr() string {
 }
 
 // Handler serves the metrics in the Prometheus text format.
-func (t *Telemetry) Handler() http.Handler {
-	return promhttp.HandlerFor(t.registry, promhttp.HandlerOpts{
-		ErrorLog:      slog.NewLogLogger(t.logger.Handler(), slog.LevelWarn),
-		ErrorHandling: promhttp.ContinueOnError,
-	})
-}
-
-// Registry is where the metrics are registered, for tests and for a
-// server's own metrics.
-func (t *Telemetry) Registry() *prometheus.Registry { return t.registry }
+func (t *Telemetry) Handler() http.Handler { return t.registry.handler() }
 
 // ServerOptions install the request tracing of t on an MCP server: pass
 // them to server.NewMCPServer. They replace the server's hooks, so that
