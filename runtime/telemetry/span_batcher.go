@@ -51,8 +51,9 @@ const (
 )
 
 // newSpanBatcher starts the batcher of exporter, configured by the
-// OTEL_BSP_* variables env reads.
-func newSpanBatcher(exporter sdktrace.SpanExporter, env func(string) string) (*spanBatcher, error) {
+// OTEL_BSP_* variables env reads. A value that is not a positive integer
+// is reported (otel.Handle) and leaves the default, as the SDK would.
+func newSpanBatcher(exporter sdktrace.SpanExporter, env func(string) string) *spanBatcher {
 	b := &spanBatcher{
 		exporter: exporter,
 		delay:    defaultBSPDelay,
@@ -63,7 +64,6 @@ func newSpanBatcher(exporter sdktrace.SpanExporter, env func(string) string) (*s
 		done:     make(chan struct{}),
 		exited:   make(chan struct{}),
 	}
-	var errs []error
 	positive := func(name string, set func(int)) {
 		v := strings.TrimSpace(env(name))
 		if v == "" {
@@ -71,7 +71,7 @@ func newSpanBatcher(exporter sdktrace.SpanExporter, env func(string) string) (*s
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("%s %q is not a positive integer", name, v))
+			otel.Handle(fmt.Errorf("%s %q is not a positive integer; using the default instead", name, v))
 			return
 		}
 		set(n)
@@ -80,14 +80,11 @@ func newSpanBatcher(exporter sdktrace.SpanExporter, env func(string) string) (*s
 	positive("OTEL_BSP_EXPORT_TIMEOUT", func(ms int) { b.timeout = time.Duration(ms) * time.Millisecond })
 	positive("OTEL_BSP_MAX_QUEUE_SIZE", func(n int) { b.maxQueue = n })
 	positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", func(n int) { b.maxBatch = n })
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
 	// As the specification says: a batch larger than the queue is the queue.
 	b.maxBatch = min(b.maxBatch, b.maxQueue)
 	b.queue = make([]sdktrace.ReadOnlySpan, 0, b.maxBatch)
 	go b.run()
-	return b, nil
+	return b
 }
 
 // OnStart does nothing: spans are exported when they end.

@@ -2,10 +2,12 @@ package telemetry
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -51,10 +53,7 @@ func (e *recordingExporter) exported() (batches [][]string, spans int) {
 func TestSpanBatcher(t *testing.T) {
 	exp := &recordingExporter{}
 	env := map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "3600000", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "2"}
-	b, err := newSpanBatcher(exp, func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := newSpanBatcher(exp, func(k string) string { return env[k] })
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(b))
 	tr := tp.Tracer("test")
 	end := func(n int) {
@@ -92,19 +91,33 @@ func TestSpanBatcher(t *testing.T) {
 	}
 }
 
-// TestSpanBatcherEnv: OTEL_BSP_* values that are not positive integers are
-// refused, naming the variable.
+// TestSpanBatcherEnv: the OTEL_BSP_* variables set the batching, and
+// values that are not positive integers are reported and leave the
+// defaults.
 func TestSpanBatcherEnv(t *testing.T) {
-	for _, name := range []string{"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"} {
-		for _, v := range []string{"0", "-1", "soon"} {
-			if _, err := newSpanBatcher(&recordingExporter{}, func(k string) string {
-				if k == name {
-					return v
-				}
-				return ""
-			}); err == nil {
-				t.Errorf("%s=%s accepted", name, v)
+	env := map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "250", "OTEL_BSP_EXPORT_TIMEOUT": "1000", "OTEL_BSP_MAX_QUEUE_SIZE": "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "200"}
+	b := newSpanBatcher(&recordingExporter{}, func(k string) string { return env[k] })
+	_ = b.Shutdown(context.Background())
+	if b.delay != 250*time.Millisecond || b.timeout != time.Second || b.maxQueue != 100 || b.maxBatch != 100 {
+		t.Errorf("delay %v, timeout %v, queue %d, batch %d; want 250ms, 1s, 100 and the queue's 100", b.delay, b.timeout, b.maxQueue, b.maxBatch)
+	}
+	var reported []string
+	defer otel.SetErrorHandler(otel.GetErrorHandler())
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { reported = append(reported, err.Error()) }))
+	for _, v := range []string{"0", "-1", "soon"} {
+		reported = nil
+		b := newSpanBatcher(&recordingExporter{}, func(k string) string {
+			if strings.HasPrefix(k, "OTEL_BSP_") {
+				return v
 			}
+			return ""
+		})
+		_ = b.Shutdown(context.Background())
+		if b.delay != defaultBSPDelay || b.timeout != defaultBSPTimeout || b.maxQueue != defaultBSPMaxQueue || b.maxBatch != defaultBSPMaxBatch {
+			t.Errorf("OTEL_BSP_*=%s: delay %v, timeout %v, queue %d, batch %d; want the defaults", v, b.delay, b.timeout, b.maxQueue, b.maxBatch)
+		}
+		if all := strings.Join(reported, "\n"); strings.Count(all, "OTEL_BSP_") != 4 {
+			t.Errorf("OTEL_BSP_*=%s: reported %q, want each of the 4 variables named", v, all)
 		}
 	}
 }

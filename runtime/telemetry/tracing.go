@@ -105,12 +105,8 @@ func newTracerProvider(ctx context.Context, opts Options) (*sdktrace.TracerProvi
 		// A malformed OTEL_RESOURCE_ATTRIBUTES still leaves a usable resource.
 		otel.Handle(err)
 	}
-	batcher, err := newSpanBatcher(exporter, env)
-	if err != nil {
-		return nil, err
-	}
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSpanProcessor(batcher),
+		sdktrace.WithSpanProcessor(newSpanBatcher(exporter, env)),
 		sdktrace.WithResource(res),
 	)
 	otel.SetTracerProvider(tp)
