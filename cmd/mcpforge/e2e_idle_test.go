@@ -9,12 +9,6 @@ import (
 // idle (issue 11): a server per tenant or per developer must stay cheap.
 const idleMemoryBudget = 20 << 20
 
-// observabilityMemory is what observability (issue 13) may add to it: the
-// Prometheus client, the protobuf runtime and the OpenTelemetry SDK in the
-// binary, measured at 3.2 MiB resident (its pages are mapped from the
-// binary), with the metrics listener idle and tracing off.
-const observabilityMemory = 4 << 20
-
 func init() {
 	registerHardening(hardeningCheck{name: "idle-memory", applies: func(a variantAnswers) bool { return a.Auth == "jwt-local" }, run: checkIdleMemory})
 }
@@ -22,16 +16,12 @@ func init() {
 // checkIdleMemory: VmRSS of a jwt-local server as generated (built as make
 // build builds it), 5 s after /ready first answers 200, with its keys
 // loaded.
-func checkIdleMemory(t *testing.T, bin string, sec *security, a variantAnswers, transport string) {
+func checkIdleMemory(t *testing.T, bin string, sec *security, _ variantAnswers, transport string) {
 	p := startServer(t, bin, sec, "--transport", transport) // returns once /ready answered 200
 	time.Sleep(5 * time.Second)
 	rss := vmRSS(t, p.cmd.Process.Pid)
 	t.Logf("idle VmRSS %.1f MiB", float64(rss)/(1<<20))
-	budget := int64(idleMemoryBudget)
-	if observes(a) {
-		budget += observabilityMemory
-	}
-	if rss > budget {
-		t.Errorf("an idle jwt-local server holds %.1f MiB resident, budget %d MiB", float64(rss)/(1<<20), budget>>20)
+	if rss > idleMemoryBudget {
+		t.Errorf("an idle jwt-local server holds %.1f MiB resident, budget %d MiB", float64(rss)/(1<<20), idleMemoryBudget>>20)
 	}
 }
