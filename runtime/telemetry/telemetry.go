@@ -15,7 +15,9 @@
 //     route and status;
 //   - mcp_server_auth_failures_total by reason, mcp_server_jwks_fetches_total
 //     and mcp_server_oauth_metadata_fetches_total by result;
-//   - mcp_server_build_info, and the Go runtime and process collectors.
+//   - mcp_server_build_info, the Go runtime's metrics (go_*) and, on
+//     Linux, the process's (process_*), under the names the Prometheus
+//     client gives them.
 //
 // Label values come only from what the server knows: its registered tools
 // and prompts, the MCP methods and protocol versions, the error codes it
