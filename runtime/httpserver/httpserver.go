@@ -324,17 +324,20 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// routeOf is the routed path that serves path, "" for none.
+// routeOf is the routed path that serves path, "" for none: the path
+// itself, or else the longest routed subtree ("/x/") holding it, as
+// ServeMux chooses.
 func (s *Server) routeOf(path string) string {
 	if s.routes[path] {
 		return path
 	}
+	best := ""
 	for p := range s.routes {
-		if len(p) > 1 && p[len(p)-1] == '/' && len(path) > len(p) && path[:len(p)] == p {
-			return p
+		if len(p) > len(best) && len(p) > 1 && p[len(p)-1] == '/' && len(path) > len(p) && path[:len(p)] == p {
+			best = p
 		}
 	}
-	return ""
+	return best
 }
 
 // copyBodyBelow is the body size below which mcp-go is handed the request
