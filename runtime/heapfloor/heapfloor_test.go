@@ -41,6 +41,18 @@ func stopAfter(t *testing.T) {
 	})
 }
 
+// startTuner arms the tuner from Go's defaults (GOGC unset, 100) after a
+// collection, and puts everything back when the test ends.
+func startTuner(t *testing.T) {
+	t.Helper()
+	t.Setenv("GOGC", "")
+	old := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(old) })
+	stopAfter(t)
+	Set()
+	runtime.GC()
+}
+
 // An operator's GOGC stands. (Runs before the test that arms the tuner
 // for the rest of the process.)
 func TestSetLeavesGOGCAlone(t *testing.T) {
@@ -57,12 +69,7 @@ func TestSetLeavesGOGCAlone(t *testing.T) {
 
 // After a collection the collector's setting follows the live heap.
 func TestSetTunesAfterEachCollection(t *testing.T) {
-	t.Setenv("GOGC", "")
-	old := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(old)
-	stopAfter(t)
-	Set()
-	runtime.GC()
+	startTuner(t)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		pct := debug.SetGCPercent(-1) // read it...
@@ -81,12 +88,7 @@ func TestSetTunesAfterEachCollection(t *testing.T) {
 // With the floor, a small live heap is collected once the heap nears the
 // floor: not all the time, and not never.
 func TestHeapStaysNearTheFloor(t *testing.T) {
-	t.Setenv("GOGC", "")
-	old := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(old)
-	stopAfter(t)
-	Set()
-	runtime.GC()
+	startTuner(t)
 	time.Sleep(10 * time.Millisecond) // the cleanup has run
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
