@@ -23,7 +23,7 @@ func (d Data) Tool(name string) (toolView, error) {
 				Name: "name", Type: ArgString, Required: true, Description: "The name of the person to greet.",
 				schemaOptions: "mcp.MinLength(1), mcp.MaxLength(200)",
 			}},
-			imports:     []string{"errors", "fmt", "strings"},
+			imports:     []string{"errors", "strings"},
 			testImports: []string{"testing"},
 		}
 	case "whoami":

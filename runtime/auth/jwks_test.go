@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
+	"hash/maphash"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -388,9 +390,33 @@ func TestVerifiedCache(t *testing.T) {
 	small := newVerifiedCache(8)
 	keys := &keySet{}
 	for i := range 100 {
-		small.add([32]byte{byte(i)}, keys, &compactToken{})
+		small.add(fmt.Sprintf("token-%d", i), keys, &compactToken{})
 	}
 	if len(small.m) != 8 {
 		t.Fatalf("cache holds %d entries, want 8", len(small.m))
+	}
+	if small.get("token-99", keys) == nil || small.get("token-99", &keySet{}) != nil || small.get("token-9", keys) != nil {
+		t.Fatal("the cache does not answer for exactly the token and key set it holds")
+	}
+	// And a bounded number of token bytes.
+	small = newVerifiedCache(8)
+	small.maxBytes = 1000
+	for i := range 20 {
+		small.add(fmt.Sprintf("%0400d", i), keys, &compactToken{})
+	}
+	if len(small.m) != 2 || small.bytes != 800 {
+		t.Fatalf("cache holds %d entries of %d bytes, want 2 of 800", len(small.m), small.bytes)
+	}
+	small.add(strings.Repeat("x", 1001), keys, &compactToken{})
+	if len(small.m) != 2 {
+		t.Fatal("the cache took a token larger than its byte budget")
+	}
+	// Two tokens of one hash: only the exact token matches.
+	small = newVerifiedCache(8)
+	small.add("a", keys, &compactToken{})
+	h := maphash.String(small.seed, "a")
+	small.m[h] = verifiedEntry{raw: "b", keys: keys, token: &compactToken{}}
+	if small.get("a", keys) != nil {
+		t.Fatal("the cache matched a token it does not hold by its hash")
 	}
 }

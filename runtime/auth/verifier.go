@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
 	"net/netip"
@@ -83,11 +82,10 @@ func (v *jwtVerifier) token(ctx context.Context, tok string) (*compactToken, err
 	if len(tok) > MaxTokenBytes {
 		return nil, errTooLarge
 	}
-	digest := tokenDigest(tok)
-	t := v.verified.get(digest, v.jwks.current())
+	t := v.verified.get(tok, v.jwks.current())
 	if t == nil {
 		var err error
-		if t, err = v.checkToken(ctx, tok, digest); err != nil {
+		if t, err = v.checkToken(ctx, tok); err != nil {
 			return nil, err
 		}
 	}
@@ -97,18 +95,10 @@ func (v *jwtVerifier) token(ctx context.Context, tok string) (*compactToken, err
 	return t, nil
 }
 
-// tokenDigest is the SHA-256 of tok, the key of the verified-token cache.
-func tokenDigest(tok string) [32]byte {
-	// Hashing from a buffer on the stack spares the copy []byte(tok) would
-	// allocate; tokens are rarely larger, and then append allocates.
-	var buf [2048]byte
-	return sha256.Sum256(append(buf[:0], tok...))
-}
-
 // checkToken parses a token, checks its header and its signature, runs the
 // checks of its claims that do not depend on the time, and remembers it as
-// verified under digest, its SHA-256.
-func (v *jwtVerifier) checkToken(ctx context.Context, tok string, digest [32]byte) (*compactToken, error) {
+// verified.
+func (v *jwtVerifier) checkToken(ctx context.Context, tok string) (*compactToken, error) {
 	t, err := parseCompact(tok)
 	if err != nil {
 		return nil, err
@@ -130,7 +120,7 @@ func (v *jwtVerifier) checkToken(ctx context.Context, tok string, digest [32]byt
 			t.id.celClaims = celValue(t.claims)
 		}
 	}
-	v.verified.add(digest, keys, t)
+	v.verified.add(tok, keys, t)
 	return t, nil
 }
 

@@ -2,7 +2,7 @@
 // before mcp-go runs it: its method, id, tool or prompt name, resource URI,
 // protocol version and where its arguments are. The HTTP pipeline parses a
 // request body once, with Parse, and keeps the result in the request
-// context (WithEnvelope, From), so that the access log, the session check
+// context (WithEnvelope or WithHolder, From), so that the access log, the session check
 // and the scope check share one parse instead of each decoding the body
 // again.
 //
@@ -446,9 +446,27 @@ func WithEnvelope(ctx context.Context, e *Envelope) context.Context {
 	return context.WithValue(ctx, ctxKey{}, e)
 }
 
+// Holder holds the envelope of a request once its body has been parsed.
+type Holder interface {
+	// Envelope returns the envelope, or nil before the body is parsed.
+	Envelope() *Envelope
+}
+
+// WithHolder returns a copy of ctx whose envelope is the one h holds at
+// the time From asks: a server that parses the body later in the same
+// request needs no second context.
+func WithHolder(ctx context.Context, h Holder) context.Context {
+	return context.WithValue(ctx, ctxKey{}, h)
+}
+
 // From returns the envelope ctx carries, or nil when it carries none (a
 // request whose body was not read, or a context outside a request).
 func From(ctx context.Context) *Envelope {
-	e, _ := ctx.Value(ctxKey{}).(*Envelope)
-	return e
+	switch v := ctx.Value(ctxKey{}).(type) {
+	case *Envelope:
+		return v
+	case Holder:
+		return v.Envelope()
+	}
+	return nil
 }

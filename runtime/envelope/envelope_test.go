@@ -265,4 +265,19 @@ func TestContext(t *testing.T) {
 	if got := From(ctx); got != &e {
 		t.Errorf("From(WithEnvelope(ctx, e)) = %p, want %p", got, &e)
 	}
+	// A holder answers with what it holds when asked, not when the
+	// context was made.
+	h := &holder{}
+	ctx = WithHolder(context.Background(), h)
+	if got := From(ctx); got != nil {
+		t.Errorf("From before the holder has an envelope = %+v, want nil", got)
+	}
+	h.e = &e
+	if got := From(ctx); got != &e {
+		t.Errorf("From(WithHolder(ctx, h)) = %p, want %p", got, &e)
+	}
 }
+
+type holder struct{ e *Envelope }
+
+func (h *holder) Envelope() *Envelope { return h.e }

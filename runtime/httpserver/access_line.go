@@ -240,6 +240,26 @@ func appendJSONString(b []byte, s string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// safeWords returns how many bytes at the start of s, in whole words of
+// eight, a JSON string holds as they are: ASCII from 0x20 up, but for '"'
+// and '\\'. Log lines are mostly such bytes; eight are checked at once.
+func safeWords(s string) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	n := 0
+	for ; n+8 <= len(s); n += 8 {
+		x := uint64(s[n]) | uint64(s[n+1])<<8 | uint64(s[n+2])<<16 | uint64(s[n+3])<<24 |
+			uint64(s[n+4])<<32 | uint64(s[n+5])<<40 | uint64(s[n+6])<<48 | uint64(s[n+7])<<56
+		q, bs := x^(lo*'"'), x^(lo*'\\')
+		// A byte below 0x20, a zero byte of q or bs (a '"' or '\\' in x), or
+		// one from 0x80 up (the high bit of x): the tests are exact as to
+		// whether the word has one, not as to where.
+		if ((x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs|x)&hi != 0 {
+			break
+		}
+	}
+	return n
+}
+
 // jsonSafe marks the ASCII bytes a JSON string holds as they are.
 var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
@@ -251,6 +271,10 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 func appendJSONContent(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
+		if n := safeWords(s[i:]); n > 0 {
+			i += n
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {

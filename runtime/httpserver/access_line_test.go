@@ -97,6 +97,40 @@ func TestAccessLineMatchesSlog(t *testing.T) {
 	}
 }
 
+// Strings are escaped as slog escapes them whatever byte stands wherever
+// in the words appendJSONContent checks eight bytes at a time.
+func TestAppendJSONContentMatchesSlog(t *testing.T) {
+	var want bytes.Buffer
+	h := slog.NewJSONHandler(&want, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key != "v" {
+			return slog.Attr{}
+		}
+		return a
+	}})
+	check := func(s string) {
+		t.Helper()
+		want.Reset()
+		rec := slog.NewRecord(time.Time{}, slog.LevelInfo, "", 0)
+		rec.AddAttrs(slog.String("v", s))
+		if err := h.Handle(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+		if got := `{"v":` + string(appendJSONString(nil, s)) + "}\n"; got != want.String() {
+			t.Fatalf("%q: got %s, want %s", s, got, want.String())
+		}
+	}
+	base := "abcdefghijklmnopqrstuvwx" // three words of safe bytes
+	for c := range 256 {
+		for i := range len(base) {
+			check(base[:i] + string(rune(c))[:1] + base[i+1:])
+			check(base[:i] + string([]byte{byte(c)}) + base[i+1:])
+		}
+	}
+	for _, s := range []string{"", "\u2028", "é", "ascii then é", "\xff\xfe", "0123456789abcdef\u2029", `""""""""\\\\`} {
+		check(s)
+	}
+}
+
 // Lines are written out within accessFlushDelay without anything asking
 // for it, and every line of every request answered is written by the time
 // Serve returns from a graceful shutdown.

@@ -46,9 +46,25 @@ type requestState struct {
 	requestID string            // fixed before the request enters the chain
 	body      []byte            // the request body, once readBody has read it
 	env       envelope.Envelope // the JSON-RPC envelope, once readBody has parsed it
+	parsed    bool              // env holds the body's envelope
 	subject   string            // set by captureSubject once the Guard let the request in
 	session   *session          // the live session the request targets, once bindSessions found it
 	inflight  *atomic.Int64     // set by track while the request counts as in flight
+
+	// Allocated with the state, as every request needs them.
+	rec      recorder   // the response writer behind the access log
+	idHeader [1]string  // the X-Request-Id header's value
+	reader   bodyReader // the body once read, for mcp-go to read again
+}
+
+// Envelope is the request's JSON-RPC envelope once readBody has parsed it,
+// else nil: the state is the envelope.Holder of the request's context, so
+// that parsing the body needs no new context.
+func (st *requestState) Envelope() *envelope.Envelope {
+	if !st.parsed {
+		return nil
+	}
+	return &st.env
 }
 
 type stateKey struct{}
@@ -110,7 +126,9 @@ func newRequestID() string {
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
 	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
-	return hex.EncodeToString(b[:])
+	var text [32]byte
+	hex.Encode(text[:], b[:])
+	return string(text[:])
 }
 
 // recorder remembers the status and size of a response. It forwards Flush
@@ -180,9 +198,11 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		st := &requestState{requestID: incomingRequestID(r.Header)}
-		w.Header().Set(HeaderRequestID, st.requestID)
-		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
-		rec := &recorder{ResponseWriter: w}
+		st.idHeader[0] = st.requestID
+		w.Header()[HeaderRequestID] = st.idHeader[:] // the name is canonical
+		r = r.WithContext(envelope.WithHolder(context.WithValue(r.Context(), stateKey{}, st), st))
+		rec := &st.rec
+		rec.ResponseWriter = w
 		if al.Enabled {
 			// Deferred so a request that ends in a panic is logged too.
 			defer s.logRequest(r, rec, st, start, headers)

@@ -411,14 +411,13 @@ func (s *Server) readBody(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(time.Now().Add(timeout)) // unsupported only outside a real connection
+		_ = setReadDeadline(w, time.Now().Add(timeout)) // unsupported only outside a real connection
 		data, held, err := s.bodies.read(r.Body, r.ContentLength, limit)
 		defer s.bodies.release(held)
 		_ = r.Body.Close()
 		// Reads after the body (net/http watching for the client going
 		// away during a stream) must not hit the body's deadline.
-		_ = rc.SetReadDeadline(time.Time{})
+		_ = setReadDeadline(w, time.Time{})
 		if err != nil {
 			var mbe *http.MaxBytesError
 			switch {
@@ -436,15 +435,38 @@ func (s *Server) readBody(next http.Handler) http.Handler {
 			}
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(data))
 		r.ContentLength = int64(len(data))
 		if st := stateFrom(r.Context()); st != nil {
 			st.body = data
 			st.env = envelope.Parse(data)
-			r = r.WithContext(envelope.WithEnvelope(r.Context(), &st.env))
+			st.parsed = true // envelope.From finds it through the state
+			st.reader.Reset(data)
+			r.Body = &st.reader
+		} else {
+			r.Body = io.NopCloser(bytes.NewReader(data))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyReader is a request body already read, served again from memory.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
+
+// setReadDeadline sets the read deadline of the connection behind w, as
+// http.ResponseController does, without allocating one per request.
+func setReadDeadline(w http.ResponseWriter, t time.Time) error {
+	for {
+		switch v := w.(type) {
+		case interface{ SetReadDeadline(time.Time) error }:
+			return v.SetReadDeadline(t)
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return http.ErrNotSupported
+		}
+	}
 }
 
 var (

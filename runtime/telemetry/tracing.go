@@ -308,6 +308,8 @@ type operation struct {
 	errMessage                  string
 }
 
+// SetAttributes takes the tool's name, which mcp-go's tool middleware
+// sets on the request's span before the tool runs.
 func (op *operation) SetAttributes(attrs ...tracing.Attribute) {
 	for _, a := range attrs {
 		if a.Key == mcpGoToolName && op.tool == "" {
@@ -322,8 +324,19 @@ func (op *operation) RecordError(err error) {
 	}
 }
 
+// SetStatus is told of an error twice over: by mcp-go's tool middleware
+// when a tool returns a result with isError, while no JSON-RPC error has
+// been answered; and when the request is answered with a JSON-RPC error,
+// after the OnError hook has noted its code. The first is the tool error:
+// no hook per call is needed to see it.
 func (op *operation) SetStatus(code tracing.StatusCode, description string) {
-	if code == tracing.StatusError && op.errMessage == "" {
+	if code != tracing.StatusError {
+		return
+	}
+	if !op.errSet && op.method == string(mcp.MethodToolsCall) {
+		op.toolError = true
+	}
+	if op.errMessage == "" {
 		op.errMessage = description
 	}
 }
@@ -471,31 +484,24 @@ type jsonrpcError interface {
 	ToJSONRPCError() mcp.JSONRPCError
 }
 
-// hooks fill in what mcp-go's span does not carry: the tool and prompt
-// names, isError results, the JSON-RPC error code, the request id; and time
-// the sessions.
+// hooks fill in what mcp-go's span does not carry: the prompt name, the
+// JSON-RPC error code, the request id of a traced request; and time the
+// sessions. The tool's name and isError results reach the span itself (see
+// operation.SetAttributes and SetStatus): a tools/call, the request that
+// matters most, runs no hook of ours unless it fails.
 func (t *Telemetry) hooks() *server.Hooks {
 	h := &server.Hooks{}
-	h.AddBeforeAny(func(ctx context.Context, id any, _ mcp.MCPMethod, _ any) {
-		if op := operationOf(ctx); op != nil && op.span != nil {
-			op.requestID = id
-		}
-	})
+	if t.tracer != nil {
+		// Only spans carry the id; a hook on every request costs.
+		h.AddBeforeAny(func(ctx context.Context, id any, _ mcp.MCPMethod, _ any) {
+			if op := operationOf(ctx); op != nil && op.span != nil {
+				op.requestID = id
+			}
+		})
+	}
 	h.AddBeforeInitialize(func(ctx context.Context, _ any, req *mcp.InitializeRequest) {
 		if op := operationOf(ctx); op != nil && op.protocol == "" {
 			op.protocol = req.Params.ProtocolVersion
-		}
-	})
-	h.AddBeforeCallTool(func(ctx context.Context, _ any, req *mcp.CallToolRequest) {
-		if op := operationOf(ctx); op != nil {
-			op.tool = req.Params.Name
-		}
-	})
-	h.AddAfterCallTool(func(ctx context.Context, _ any, _ *mcp.CallToolRequest, result any) {
-		if r, ok := result.(*mcp.CallToolResult); ok && r != nil && r.IsError {
-			if op := operationOf(ctx); op != nil {
-				op.toolError = true
-			}
 		}
 	})
 	h.AddBeforeGetPrompt(func(ctx context.Context, _ any, req *mcp.GetPromptRequest) {
