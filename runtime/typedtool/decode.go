@@ -25,8 +25,16 @@ func (e *Error) Error() string { return e.Problem }
 // decode decodes the arguments of a call into *args (a pointer to a
 // struct): from the bytes the client sent when mcp-go kept them (integers
 // beyond 2^53 stay exact), else from the decoded arguments. No arguments
-// leave *args as it is.
-func decode(req mcp.CallToolRequest, args any) error {
+// leave *args as it is. p, when not nil, is the plan of the struct: with
+// it, flat arguments are taken from those mcp-go decoded (see plan).
+func decode(req mcp.CallToolRequest, args any, p *plan) error {
+	if m, ok := req.Params.Arguments.(map[string]any); ok && p != nil && p.ok {
+		dst := reflect.ValueOf(args).Elem()
+		if p.fill(m, dst) {
+			return nil
+		}
+		dst.SetZero() // for encoding/json to decide from the start
+	}
 	raw := []byte(req.Params.RawArguments)
 	if len(raw) == 0 {
 		switch a := req.Params.Arguments.(type) {

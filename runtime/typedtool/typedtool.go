@@ -30,6 +30,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -39,9 +40,10 @@ import (
 // decoded arguments and returns the text, or an error whose message the
 // caller sees as a tool error.
 func Text[A any](fn func(ctx context.Context, args A) (string, error)) server.ToolHandlerFunc {
+	p := planFor(reflect.TypeFor[A]())
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		var args A
-		if err := decode(req, &args); err != nil {
+		if err := decode(req, &args, p); err != nil {
 			return mcp.NewToolResultError(err.Error()), nil
 		}
 		text, err := fn(ctx, args)
@@ -59,9 +61,10 @@ func Text[A any](fn func(ctx context.Context, args A) (string, error)) server.To
 // error with its message as text. A result that does not encode to a JSON
 // object is the server's fault: the call fails with a JSON-RPC error.
 func Structured[A, R any](fn func(ctx context.Context, args A) (R, error)) server.ToolHandlerFunc {
+	p := planFor(reflect.TypeFor[A]())
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		var args A
-		if err := decode(req, &args); err != nil {
+		if err := decode(req, &args, p); err != nil {
 			return mcp.NewToolResultError(err.Error()), nil
 		}
 		result, err := fn(ctx, args)
