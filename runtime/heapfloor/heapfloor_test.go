@@ -103,7 +103,7 @@ func TestHeapStaysNearTheFloor(t *testing.T) {
 	}
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
-	if gcs := after.NumGC - before.NumGC; gcs < 4 || gcs > 60 {
+	if gcs := after.NumGC - before.NumGC; gcs < 4/slack || gcs > 60 {
 		t.Errorf("%d collections for 375 MiB of garbage, want about one per %d MiB", gcs, Floor>>20)
 	}
 	// Collection is concurrent, so the heap overshoots its goal while a
@@ -114,8 +114,8 @@ func TestHeapStaysNearTheFloor(t *testing.T) {
 	// nothing, and the bound follows the roots.
 	roots := []metrics.Sample{{Name: "/gc/scan/globals:bytes"}, {Name: "/gc/scan/stack:bytes"}}
 	metrics.Read(roots)
-	bound := max(6*uint64(Floor), 4*(roots[0].Value.Uint64()+roots[1].Value.Uint64()))
+	bound := slack * max(6*uint64(Floor), 4*(roots[0].Value.Uint64()+roots[1].Value.Uint64()))
 	if peak > bound {
-		t.Errorf("the heap reached %d MiB, floor %d MiB, bound %d MiB", peak>>20, Floor>>20, bound>>20)
+		t.Errorf("the heap reached %d MiB in %d collections, floor %d MiB, bound %d MiB", peak>>20, after.NumGC-before.NumGC, Floor>>20, bound>>20)
 	}
 }
