@@ -46,14 +46,21 @@ const maxRequestVars = 16
 
 // request returns the request variable of r for the conditions.
 func (p *policy) request(r *http.Request) ref.Val {
+	val, _ := p.requestVar(r)
+	return val
+}
+
+// requestVar returns the request variable of r and, when it is one of
+// policy.requests, its index there (which never changes), else -1.
+func (p *policy) requestVar(r *http.Request) (ref.Val, int) {
 	if p.headers {
-		return celValue(requestVars(r, true, p.hidden))
+		return celValue(requestVars(r, true, p.hidden)), -1
 	}
 	old := p.requests.Load()
 	if old != nil {
-		for _, e := range *old {
+		for i, e := range *old {
 			if e.method == r.Method && e.path == r.URL.Path {
-				return e.val
+				return e.val, i
 			}
 		}
 	}
@@ -64,10 +71,20 @@ func (p *policy) request(r *http.Request) ref.Val {
 			next = append(next, *old...)
 		}
 		next = append(next, requestVar{r.Method, r.URL.Path, val})
-		p.requests.CompareAndSwap(old, &next) // a lost race only costs a conversion
+		// A lost race only costs a conversion, and the index.
+		if p.requests.CompareAndSwap(old, &next) {
+			return val, len(next) - 1
+		}
 	}
-	return val
+	return val, -1
 }
+
+// verdicts are the allow conditions' verdicts for one token, by the index
+// of the request variable (policy.requests) they were reached for: 0 not
+// yet known, 1 allowed, -1-i denied by condition i. Without headers in the
+// conditions, claims, method and path are all a verdict depends on (CEL
+// has no clock or other input), and a token's claims never change.
+type verdicts [maxRequestVars]atomic.Int32
 
 // condition is one compiled, type-checked CEL allow condition.
 type condition struct {
@@ -132,11 +149,30 @@ func (p *policy) allows(id *Identity, r *http.Request) (bool, string) {
 		v.claims = celValue(id.claims)
 	}
 	defer v.reset()
-	for _, c := range p.conds {
+	var memo *atomic.Int32
+	if id.verdicts != nil && !p.headers {
+		var i int
+		if v.request, i = p.requestVar(r); i >= 0 {
+			memo = &id.verdicts[i]
+			switch known := memo.Load(); {
+			case known > 0:
+				return true, ""
+			case known < 0:
+				return false, p.conds[-known-1].expr
+			}
+		}
+	}
+	for i, c := range p.conds {
 		out, _, err := c.prg.Eval(v)
 		if err != nil || out != types.True {
+			if memo != nil {
+				memo.Store(int32(-1 - i))
+			}
 			return false, c.expr
 		}
+	}
+	if memo != nil {
+		memo.Store(1)
 	}
 	return true, ""
 }

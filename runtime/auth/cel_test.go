@@ -160,3 +160,60 @@ func TestCELCostTracking(t *testing.T) {
 		}
 	}
 }
+
+// A token's verdict is remembered for each method and path, and only for
+// that token; conditions that read headers are evaluated every time.
+func TestCELVerdictsPerTokenAndRequest(t *testing.T) {
+	p, err := newPolicy([]string{`claims.sub == 'alice'`, `request.path == '/mcp'`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := func(sub string) *Identity {
+		id := newIdentity(map[string]any{"sub": sub}, false, nil)
+		id.celClaims, id.verdicts = celValue(id.claims), new(verdicts)
+		return &id
+	}
+	alice, bob := caller("alice"), caller("bob")
+	onMCP, elsewhere := httptest.NewRequest(http.MethodPost, "/mcp", nil), httptest.NewRequest(http.MethodPost, "/other", nil)
+	for round := range 3 { // after the first, from the verdicts
+		if ok, expr := p.allows(alice, onMCP); !ok {
+			t.Fatalf("round %d: alice on /mcp denied by %q", round, expr)
+		}
+		if ok, expr := p.allows(alice, elsewhere); ok || expr != `request.path == '/mcp'` {
+			t.Fatalf("round %d: alice elsewhere: %v %q", round, ok, expr)
+		}
+		if ok, expr := p.allows(bob, onMCP); ok || expr != `claims.sub == 'alice'` {
+			t.Fatalf("round %d: bob on /mcp: %v %q", round, ok, expr)
+		}
+	}
+	known := 0
+	for i := range alice.verdicts {
+		if alice.verdicts[i].Load() != 0 {
+			known++
+		}
+	}
+	if known != 2 || bob.verdicts[0].Load() != -1 {
+		t.Fatalf("alice has %d verdicts, want 2; bob's first is %d, want -1", known, bob.verdicts[0].Load())
+	}
+
+	withHeaders, err := newPolicy([]string{`request.headers['x-a'] == '1'`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol := caller("carol")
+	yes, no := httptest.NewRequest(http.MethodPost, "/mcp", nil), httptest.NewRequest(http.MethodPost, "/mcp", nil)
+	yes.Header.Set("X-A", "1")
+	for round := range 2 {
+		if ok, _ := withHeaders.allows(carol, yes); !ok {
+			t.Fatalf("round %d: header condition denied", round)
+		}
+		if ok, _ := withHeaders.allows(carol, no); ok {
+			t.Fatalf("round %d: header condition allowed without the header", round)
+		}
+	}
+	for i := range carol.verdicts {
+		if carol.verdicts[i].Load() != 0 {
+			t.Fatal("a verdict that depends on headers was remembered")
+		}
+	}
+}

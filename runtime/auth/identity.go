@@ -36,6 +36,9 @@ type Identity struct {
 	// celClaims are claims as the allow conditions read them, converted
 	// once per token; nil converts them on each evaluation.
 	celClaims ref.Val
+	// verdicts remembers the allow conditions' verdicts for the token, one
+	// per method and path (see policy.allows); nil remembers nothing.
+	verdicts *verdicts
 }
 
 // HasScope reports whether the caller holds scope.
@@ -99,7 +102,7 @@ func FromContext(ctx context.Context) (Identity, bool) {
 		return Identity{}, false
 	}
 	id := *p
-	id.claims, id.celClaims = nil, nil
+	id.claims, id.celClaims, id.verdicts = nil, nil, nil
 	id.Scopes = slices.Clone(id.Scopes)
 	if id.Claims != nil {
 		id.Claims = copyClaim(id.Claims).(map[string]any)

@@ -118,6 +118,7 @@ func (v *jwtVerifier) checkToken(ctx context.Context, tok string) (*compactToken
 		t.id = newIdentity(t.claims, v.exposeAll, v.exposed)
 		if v.celClaims {
 			t.id.celClaims = celValue(t.claims)
+			t.id.verdicts = new(verdicts)
 		}
 	}
 	v.verified.add(tok, keys, t)
