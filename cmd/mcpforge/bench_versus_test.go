@@ -31,7 +31,8 @@ import (
 // Reported, as medians over the rounds (b.N of them):
 //
 //   - rps-<server>-<era>: calls per second;
-//   - x-<server>-<era>: that rate as a ratio to bare mcp-go in the same era;
+//   - x-<server>-<era>: that rate as a ratio to bare mcp-go's in the same
+//     round and era (the median of the rounds' ratios);
 //   - cpuµs-<server>-<era>: the server's CPU time per call;
 //   - xcpu-<server>-<era>: bare mcp-go's CPU per call over this server's,
 //     which a noisy machine disturbs less than the rates;
@@ -113,9 +114,12 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 
 	rates := map[string][]float64{} // calls per second
 	cpus := map[string][]float64{}  // server CPU µs per call
-	for b.Loop() {
+	for round := 0; b.Loop(); round++ {
 		for _, era := range eras {
-			for _, tg := range targets {
+			// Each round starts one server further along: no server is
+			// always measured right after the baseline, or long after it.
+			for i := range targets {
+				tg := targets[(i+round)%len(targets)]
 				base, pid, stop := startBenchServer(b, pin("0", tg.args), tg.env, !strings.HasPrefix(tg.name, "bare"))
 				load := []string{filepath.Join(tools, "mcpload"), "-url", base + "/mcp", "-c", "32",
 					"-d", dur.String(), "-warmup", "500ms", "-proto", era.proto}
@@ -151,20 +155,31 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 		}
 	}
 	for _, era := range eras {
-		bare, bareCPU := median(rates["bare-"+era.name]), median(cpus["bare-"+era.name])
+		bare, bareCPU := rates["bare-"+era.name], cpus["bare-"+era.name]
 		for _, tg := range targets {
 			key := tg.name + "-" + era.name
-			r, c := median(rates[key]), median(cpus[key])
-			b.ReportMetric(r, "rps-"+key)
-			b.ReportMetric(c, "cpuµs-"+key)
+			b.ReportMetric(median(rates[key]), "rps-"+key)
+			b.ReportMetric(median(cpus[key]), "cpuµs-"+key)
 			if tg.name != "bare" {
-				b.ReportMetric(r/bare, "x-"+key)
-				b.ReportMetric(bareCPU/c, "xcpu-"+key)
+				b.ReportMetric(medianRatio(rates[key], bare), "x-"+key)
+				b.ReportMetric(medianRatio(bareCPU, cpus[key]), "xcpu-"+key)
 			}
 		}
-		b.ReportMetric(median(rates["otel-"+era.name])/median(rates["noobs-"+era.name]), "obs-"+era.name)
-		b.ReportMetric(median(cpus["noobs-"+era.name])/median(cpus["otel-"+era.name]), "obscpu-"+era.name)
+		b.ReportMetric(medianRatio(rates["otel-"+era.name], rates["noobs-"+era.name]), "obs-"+era.name)
+		b.ReportMetric(medianRatio(cpus["noobs-"+era.name], cpus["otel-"+era.name]), "obscpu-"+era.name)
 	}
+}
+
+// medianRatio is the median over the rounds of a[i]/b[i]: each ratio is of
+// two measurements of one round, seconds apart, so that the machine's
+// slower and faster spells, which last longer than a measurement, cancel
+// out rather than land on one server of the pair.
+func medianRatio(a, b []float64) float64 {
+	r := make([]float64, min(len(a), len(b)))
+	for i := range r {
+		r[i] = a[i] / b[i]
+	}
+	return median(r)
 }
 
 // otlpSink is an OTLP/HTTP trace endpoint that accepts and drops every
