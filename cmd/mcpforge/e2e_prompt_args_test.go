@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -45,19 +46,23 @@ func checkPromptArguments(t *testing.T, _ string, sec *security, va variantAnswe
 	bin := filepath.Join(t.TempDir(), a.Name)
 	goCmd(t, repo, "build", "-o", bin, "./cmd/"+a.Name)
 
+	// Metrics on a free port, to see the refused requests counted.
+	withMetrics := *sec
+	withMetrics.env = append(slices.Clone(sec.env), sec.envPrefix+"_TELEMETRY_METRICS_ADDR=127.0.0.1:0")
 	for _, tr := range va.Transports {
 		t.Run(tr, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var ct mcpsdk.Transport
+			var p *serverProcess
 			switch tr {
 			case "stdio":
 				ct = &mcpsdk.CommandTransport{Command: exec.Command(bin, "--transport", "stdio")}
 			case "sse":
-				p := startServer(t, bin, sec, "--transport", transport)
+				p = startServer(t, bin, &withMetrics, "--transport", transport)
 				ct = &mcpsdk.SSEClientTransport{Endpoint: p.base + "/sse", HTTPClient: sec.client(p.base, sec.fullAccess)}
 			default:
-				p := startServer(t, bin, sec, "--transport", transport)
+				p = startServer(t, bin, &withMetrics, "--transport", transport)
 				ct = &mcpsdk.StreamableClientTransport{Endpoint: p.base + "/mcp", HTTPClient: sec.client(p.base, sec.fullAccess), MaxRetries: -1}
 			}
 			sess, err := newSDKClient().Connect(ctx, ct, nil)
@@ -74,6 +79,18 @@ func checkPromptArguments(t *testing.T, _ string, sec *security, va variantAnswe
 			// The prompt itself still works.
 			if _, err := sess.GetPrompt(ctx, &mcpsdk.GetPromptParams{Name: "summarize", Arguments: map[string]string{"topic": "rain"}}); err != nil {
 				t.Errorf("prompts/get with topic: %v", err)
+			}
+			if p == nil || !observes(va) {
+				return
+			}
+			// mcp-go never saw the refused request; the metrics count it
+			// all the same, under its prompt and error code.
+			mfs := scrapeMetrics(t, waitMetricsURL(t, p))
+			for errorType, want := range map[string]uint64{"-32602": 1, "": 1} {
+				labels := map[string]string{"mcp_method_name": "prompts/get", "gen_ai_prompt_name": "summarize", "error_type": errorType}
+				if m := findSeries(mfs, "mcp_server_operation_duration_seconds", labels); m.GetHistogram().GetSampleCount() != want {
+					t.Errorf("%v: %d requests recorded, want %d; have:\n%s", labels, m.GetHistogram().GetSampleCount(), want, familyText(mfs["mcp_server_operation_duration_seconds"]))
+				}
 			}
 		})
 	}

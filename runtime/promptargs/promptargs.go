@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -31,6 +32,13 @@ import (
 // Checker knows the required arguments of the prompts of one MCP server.
 // It is safe for concurrent use.
 type Checker struct {
+	// Refused, when set, is told of every prompts/get the checker answers
+	// itself, which mcp-go, and so its hooks and tracer, never see: the
+	// prompt (one the server has), the protocol version the request
+	// declares ("" when it declares none: it is its session's), the
+	// JSON-RPC error code answered and the time the check took.
+	Refused func(prompt, protocol string, code int, elapsed time.Duration)
+
 	mcp *server.MCPServer
 	// required maps a prompt name to its required arguments, in the order
 	// the prompt declares them. It is rebuilt when a name is not in it, so
@@ -112,6 +120,10 @@ func (c *Checker) Check(body []byte, e *envelope.Envelope) []byte {
 	if !e.Valid || e.Batch || e.Method != string(mcp.MethodPromptsGet) {
 		return nil
 	}
+	var start time.Time
+	if c.Refused != nil {
+		start = time.Now()
+	}
 	arg := c.Missing(e.Name, e.Arguments)
 	if arg == "" {
 		return nil
@@ -139,6 +151,9 @@ func (c *Checker) Check(body []byte, e *envelope.Envelope) []byte {
 	})
 	if err != nil {
 		return nil
+	}
+	if c.Refused != nil {
+		c.Refused(e.Name, e.ProtocolVersion, mcp.INVALID_PARAMS, time.Since(start))
 	}
 	return resp
 }

@@ -74,6 +74,17 @@ func TestLaterPrompt(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	c := New(newServer())
+	type refusal struct {
+		prompt, protocol string
+		code             int
+	}
+	var refused []refusal
+	c.Refused = func(prompt, protocol string, code int, elapsed time.Duration) {
+		if elapsed < 0 {
+			t.Errorf("a check took %v", elapsed)
+		}
+		refused = append(refused, refusal{prompt, protocol, code})
+	}
 	for _, tc := range []struct {
 		body, want string
 	}{
@@ -89,9 +100,21 @@ func TestCheck(t *testing.T) {
 		{`{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"summarize"}`, ``},    // not JSON
 	} {
 		env := envelope.Parse([]byte(tc.body))
+		refused = nil
 		if got := string(c.Check([]byte(tc.body), &env)); got != tc.want {
 			t.Errorf("Check(%s)\n got %s\nwant %s", tc.body, got, tc.want)
 		}
+		// Refused hears of exactly the messages answered.
+		if want := tc.want != ""; (len(refused) == 1) != want || want && refused[0] != (refusal{"summarize", "", -32602}) {
+			t.Errorf("Check(%s): Refused told %v", tc.body, refused)
+		}
+	}
+	// The protocol version a 2026-07-28 request declares is passed on.
+	body := []byte(`{"jsonrpc":"2.0","id":2,"method":"prompts/get","params":{"name":"summarize","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`)
+	env := envelope.Parse(body)
+	refused = nil
+	if c.Check(body, &env) == nil || len(refused) != 1 || refused[0].protocol != "2026-07-28" {
+		t.Errorf("Refused told %v of a 2026-07-28 request", refused)
 	}
 }
 

@@ -53,6 +53,8 @@ func TestOperationMetrics(t *testing.T) {
 	if _, err := c.GetPrompt(context.Background(), get); err == nil {
 		t.Fatal("getting an unknown prompt succeeded")
 	}
+	// A prompts/get the argument checker answered before mcp-go saw it.
+	tel.PromptRefused("greeting", mcp.LATEST_LEGACY_PROTOCOL_VERSION, mcp.INVALID_PARAMS, time.Millisecond)
 
 	mfs := scrape(t, tel)
 	base := map[string]string{"mcp_protocol_version": mcp.LATEST_LEGACY_PROTOCOL_VERSION, "network_transport": "tcp"}
@@ -75,6 +77,7 @@ func TestOperationMetrics(t *testing.T) {
 		// Both unknown tools share one series: their names are not labels.
 		{with("mcp_method_name", "tools/call", "gen_ai_tool_name", Other, "error_type", fmt.Sprint(mcp.INVALID_PARAMS)), 2},
 		{with("mcp_method_name", "prompts/get", "gen_ai_prompt_name", "greeting", "error_type", ""), 1},
+		{with("mcp_method_name", "prompts/get", "gen_ai_prompt_name", "greeting", "error_type", fmt.Sprint(mcp.INVALID_PARAMS)), 1},
 		{with("mcp_method_name", "prompts/get", "gen_ai_prompt_name", Other), 1},
 		{with("mcp_method_name", "initialize", "error_type", ""), 1},
 	} {
