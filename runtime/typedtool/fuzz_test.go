@@ -80,6 +80,9 @@ func FuzzPlan(f *testing.F) {
 		if !p.fill(m, reflect.ValueOf(&fast).Elem()) {
 			return
 		}
+		if fast.skipped != "" {
+			t.Fatalf("%s: the plan filled an unexported field", raw)
+		}
 		var req mcp.CallToolRequest
 		req.Params.RawArguments = raw
 		var slow flat
