@@ -49,11 +49,13 @@
 //     session registry). Another subject using it gets 404, exactly like
 //     an unknown session, so session ids cannot be probed and a client
 //     simply starts a new session.
-//   - A valid signature is remembered per token (SHA-256 of the token) and
-//     key set, with everything about the token that never changes (issuer,
-//     audience, subject, the caller's identity): a repeated token costs no
-//     public-key operation and no JSON decoding; its times are checked on
-//     each request.
+//   - A valid signature is remembered per token (its exact bytes, found by
+//     a hash seeded at random for the process) and key set, with everything
+//     about the token that never changes (issuer, audience, subject, the
+//     caller's identity, and the allow conditions' verdict for each method
+//     and path when no condition reads headers): a repeated token costs no
+//     public-key operation, no JSON decoding and no CEL evaluation; its
+//     times are checked on each request.
 //   - The scope check reads the called tools from the JSON-RPC envelope
 //     httpserver parsed into the request context, never from the body. A
 //     request with a body but no envelope is refused (500) to every caller
