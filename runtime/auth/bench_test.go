@@ -148,7 +148,7 @@ func guardPath(tb testing.TB, body string, conds ...string) (send func(), w *dis
 	r.RemoteAddr = "192.0.2.7:40000"
 	r.Header.Set("Authorization", "Bearer "+tok)
 	r.Header.Set("Content-Type", "application/json")
-	r = r.WithContext(envelope.WithEnvelope(r.Context(), &env))
+	r = r.WithContext(envelope.WithHolder(r.Context(), &env))
 	raw := []byte(body)
 	rd := bytes.NewReader(raw)
 	rc := io.NopCloser(rd)

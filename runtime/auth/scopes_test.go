@@ -37,7 +37,7 @@ func scopeRequest(t *testing.T, a *Authenticator, caller Identity, body string, 
 	ctx := WithIdentity(r.Context(), caller)
 	if withEnvelope {
 		e := envelope.Parse([]byte(body))
-		ctx = envelope.WithEnvelope(ctx, &e)
+		ctx = envelope.WithHolder(ctx, &e)
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r.WithContext(ctx))

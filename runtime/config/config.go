@@ -125,8 +125,9 @@ type HTTP struct {
 	// refused with 413.
 	MaxBodyBytes int64 `toml:"max_body_bytes"`
 	// MaxBodyBytesInFlight bounds the bytes of request bodies held in
-	// memory at once, across all requests; a request that would exceed it
-	// gets 503 with Retry-After instead of waiting. At least MaxBodyBytes.
+	// memory at once, across all requests, each body counted twice (the
+	// server's copy and mcp-go's); a request that would exceed it gets 503
+	// with Retry-After instead of waiting. At least twice MaxBodyBytes.
 	MaxBodyBytesInFlight int64 `toml:"max_body_bytes_in_flight"`
 	// BodyReadTimeout bounds how long a client may take to send a request
 	// body once its headers are in (a body trickled byte by byte is cut off
@@ -275,7 +276,8 @@ func Defaults(name, version string) Config {
 				IdleTimeout:       Duration{2 * time.Minute},
 				ShutdownTimeout:   Duration{15 * time.Second},
 				MaxBodyBytes:      4 << 20,
-				// The memory budget of the defaults: 16 MiB of bodies, and
+				// The memory budget of the defaults: 16 MiB of bodies (two
+				// copies of up to 8 MiB of them), and
 				// streams and sessions at tens of KiB each, fit the chart's
 				// 256Mi limit with room for the heap of the tools.
 				MaxBodyBytesInFlight:  16 << 20,

@@ -46,6 +46,14 @@ func TestValidate(t *testing.T) {
 		{"zero shutdown timeout", func(c *Config) { c.Server.HTTP.ShutdownTimeout = Duration{} }, ""},
 		{"zero body limit", func(c *Config) { c.Server.HTTP.MaxBodyBytes = 0 }, "server.http.max_body_bytes: 0 must be positive"},
 		{"negative body limit", func(c *Config) { c.Server.HTTP.MaxBodyBytes = -5 }, "server.http.max_body_bytes: -5 must be positive"},
+		{"bodies in flight below two copies of the largest", func(c *Config) {
+			c.Server.HTTP.MaxBodyBytes = 1000
+			c.Server.HTTP.MaxBodyBytesInFlight = 1999
+		}, "server.http.max_body_bytes_in_flight: 1999 is less than twice server.http.max_body_bytes (1000; each body is held twice, by the server and by mcp-go), so the largest body could never be read; raise it to at least 2000"},
+		{"bodies in flight exactly two copies of the largest", func(c *Config) {
+			c.Server.HTTP.MaxBodyBytes = 1000
+			c.Server.HTTP.MaxBodyBytesInFlight = 2000
+		}, ""},
 		{"bad log level", func(c *Config) { c.Log.Level = "verbose" }, `log.level: "verbose" is not one of debug, info, warn, error`},
 		{"bad log format", func(c *Config) { c.Log.Format = "xml" }, `log.format: "xml" is not one of text, json`},
 		{"bad redact header", func(c *Config) { c.Middleware.AccessLog.RedactHeaders = []string{"X Bad"} }, "middleware.access_log.redact_headers[0]: \"X Bad\" is not a valid header name"},

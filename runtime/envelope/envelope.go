@@ -2,9 +2,8 @@
 // before mcp-go runs it: its method, id, tool or prompt name, resource URI,
 // protocol version and where its arguments are. The HTTP pipeline parses a
 // request body once, with Parse, and keeps the result in the request
-// context (WithEnvelope or WithHolder, From), so that the access log, the session check
-// and the scope check share one parse instead of each decoding the body
-// again.
+// context (WithHolder, From), so that the access log, the session check and
+// the scope check share one parse instead of each decoding the body again.
 //
 // # Speed
 //
@@ -440,17 +439,14 @@ func knownMethod(raw []byte) string {
 // ctxKey is the context key of the request's envelope.
 type ctxKey struct{}
 
-// WithEnvelope returns a copy of ctx that carries e, for the handlers
-// further down the chain to read with From.
-func WithEnvelope(ctx context.Context, e *Envelope) context.Context {
-	return context.WithValue(ctx, ctxKey{}, e)
-}
-
 // Holder holds the envelope of a request once its body has been parsed.
 type Holder interface {
 	// Envelope returns the envelope, or nil before the body is parsed.
 	Envelope() *Envelope
 }
+
+// Envelope returns e itself: an envelope parsed already is its own Holder.
+func (e *Envelope) Envelope() *Envelope { return e }
 
 // WithHolder returns a copy of ctx whose envelope is the one h holds at
 // the time From asks: a server that parses the body later in the same
@@ -462,11 +458,8 @@ func WithHolder(ctx context.Context, h Holder) context.Context {
 // From returns the envelope ctx carries, or nil when it carries none (a
 // request whose body was not read, or a context outside a request).
 func From(ctx context.Context) *Envelope {
-	switch v := ctx.Value(ctxKey{}).(type) {
-	case *Envelope:
-		return v
-	case Holder:
-		return v.Envelope()
+	if h, ok := ctx.Value(ctxKey{}).(Holder); ok {
+		return h.Envelope()
 	}
 	return nil
 }

@@ -261,9 +261,9 @@ func TestContext(t *testing.T) {
 		t.Errorf("From(context.Background()) = %+v, want nil", e)
 	}
 	e := Parse([]byte(benchBody))
-	ctx := WithEnvelope(context.Background(), &e)
+	ctx := WithHolder(context.Background(), &e)
 	if got := From(ctx); got != &e {
-		t.Errorf("From(WithEnvelope(ctx, e)) = %p, want %p", got, &e)
+		t.Errorf("From(WithHolder(ctx, e)) = %p, want %p", got, &e)
 	}
 	// A holder answers with what it holds when asked, not when the
 	// context was made.

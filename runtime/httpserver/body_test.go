@@ -94,15 +94,16 @@ func TestBodyReadTimeout(t *testing.T) {
 func TestBodiesInFlightAreBounded(t *testing.T) {
 	f := newFixture(t, func(c *config.Config) {
 		c.Server.HTTP.MaxBodyBytes = 1000
-		c.Server.HTTP.MaxBodyBytesInFlight = 1500
+		c.Server.HTTP.MaxBodyBytesInFlight = 3000
 	}, fakeAuth).start(t)
-	// One request holds 1000 bytes of the budget while its body trickles.
+	// One request holds 2000 bytes of the budget while its body trickles:
+	// its 1000 bytes, counted twice (the server's copy and mcp-go's).
 	slow, slowBR := rawConn(t, f)
 	if _, err := io.WriteString(slow, postHead(PathMCP, "tok-alice", 1000)+"{"); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for f.srv.bodies.used.Load() != 1000 && time.Now().Before(deadline) {
+	for f.srv.bodies.used.Load() != 2000 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	// A second large body does not fit: 503 at once, not a wait.

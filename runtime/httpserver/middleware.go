@@ -400,8 +400,8 @@ const bodyChunk = 64 << 10
 // anonymous clients cannot make the server hold their bodies. The body must
 // arrive within body_read_timeout (408 otherwise) and fit, with the bodies
 // of all other requests being read or served, within
-// max_body_bytes_in_flight (503 with Retry-After otherwise, rather than
-// waiting). The JSON-RPC envelope is parsed here, once, for the access log,
+// max_body_bytes_in_flight, which counts each body twice: this copy and
+// mcp-go's (503 with Retry-After otherwise, rather than waiting). The JSON-RPC envelope is parsed here, once, for the access log,
 // the session check and the stream tracking; mcp-go reads the same bytes.
 func (s *Server) readBody(next http.Handler) http.Handler {
 	h := s.cfg.Server.HTTP
@@ -474,7 +474,8 @@ var (
 	errBodyTooLarge = errors.New("request body exceeds server.http.max_body_bytes")
 )
 
-// bodyBudget bounds the bytes of request bodies held at once.
+// bodyBudget bounds the bytes of request bodies held at once, each counted
+// twice (copiesOfBody).
 type bodyBudget struct {
 	max  int64
 	used atomic.Int64
@@ -500,39 +501,45 @@ func (b *bodyBudget) release(n int64) {
 	}
 }
 
+// copiesOfBody is what a body costs the budget per byte: the server's copy,
+// and the one mcp-go reads it into (io.ReadAll or a json.Decoder, whose
+// growing buffers it frees as it goes).
+const copiesOfBody = 2
+
 // read reads a body of length n (-1 when unknown) up to limit bytes,
-// reserving what it holds from the budget first; held is what the caller
-// must release once the body is no longer needed, also on error.
+// reserving what it and mcp-go's copy of it hold from the budget first;
+// held is what the caller must release once neither is needed any more
+// (after mcp-go has answered), also on error.
 func (b *bodyBudget) read(body io.Reader, n, limit int64) (data []byte, held int64, err error) {
 	if n > limit {
 		return nil, 0, errBodyTooLarge
 	}
 	if n >= 0 {
-		if !b.reserve(n) {
+		if !b.reserve(copiesOfBody * n) {
 			return nil, 0, errBodyBudget
 		}
 		data = make([]byte, n)
 		if _, err := io.ReadFull(body, data); err != nil {
-			return nil, n, err
+			return nil, copiesOfBody * n, err
 		}
-		return data, n, nil
+		return data, copiesOfBody * n, nil
 	}
 	// Chunked: reserve as the body grows.
 	for {
-		if int64(len(data)) == held {
-			if held >= limit+1 {
+		if int64(len(data)) == int64(cap(data)) {
+			if int64(cap(data)) >= limit+1 {
 				return nil, held, errBodyTooLarge
 			}
-			step := min(bodyChunk, limit+1-held)
-			if !b.reserve(step) {
+			step := min(bodyChunk, limit+1-int64(cap(data)))
+			if !b.reserve(copiesOfBody * step) {
 				return nil, held, errBodyBudget
 			}
-			held += step
-			grown := make([]byte, len(data), held)
+			held += copiesOfBody * step
+			grown := make([]byte, len(data), int64(cap(data))+step)
 			copy(grown, data)
 			data = grown
 		}
-		k, err := body.Read(data[len(data):held])
+		k, err := body.Read(data[len(data):cap(data)])
 		data = data[:len(data)+k]
 		if err == io.EOF {
 			if int64(len(data)) > limit {

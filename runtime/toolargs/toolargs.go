@@ -7,10 +7,10 @@
 // A schema is compiled once (Compile, CompileJSON) into a Schema, whose
 // Validate checks one call's arguments as mcp-go decoded them, without
 // marshalling anything and, when they are valid, without allocating. Only
-// a wrong call pays for its messages. A Validator does this for every
-// tool of an MCP server as a tool handler middleware; Check compiles a list
-// of tools at start-up, so that a schema the validator cannot enforce stops
-// the server before it serves.
+// a wrong call pays for its messages. AddTools puts that check in front of
+// the handler of each tool it adds to a server, schemas compiled once there; Check
+// compiles a list of tools at start-up, so that a schema the validator
+// cannot enforce stops the server before it serves.
 //
 // # Why not mcp-go's validation
 //
@@ -18,8 +18,8 @@
 // ("<root>: &{Missing:[city]}"), re-marshals and hashes the tool's schema on
 // every call, and runs before every tool middleware, so a caller without the
 // scope a tool needs would learn about its arguments before being refused.
-// The Validator runs as the innermost tool middleware instead: after the
-// scope check, before the handler.
+// AddTools' check runs as part of the tool's handler instead: after the scope
+// check and every other tool middleware, just before the tool.
 //
 // # What a schema may say
 //
@@ -48,9 +48,9 @@
 // arguments that the tool's author, and the client reading the schema,
 // believe the server rejects. Since main compiles every tool before it
 // serves, the refusal happens at start-up (and in --check), never during a
-// call; a tool added while serving whose schema cannot be compiled is
-// refused with a JSON-RPC internal error on each call, so that its handler
-// never runs on unchecked arguments.
+// call; a tool wrapped without that check whose schema cannot be compiled
+// is refused with a JSON-RPC internal error on each call, so that its
+// handler never runs on unchecked arguments.
 //
 // # Messages
 //

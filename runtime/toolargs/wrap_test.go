@@ -38,13 +38,12 @@ func (r *ran) count() int {
 }
 
 // newServer returns a server as main builds it: strict schemas, the given
-// middlewares from options, and the Validator innermost.
+// middlewares from options, and hello_world added by AddTools.
 func newServer(t *testing.T, opts ...server.ServerOption) (*server.MCPServer, *ran) {
 	t.Helper()
 	r := &ran{}
 	s := server.NewMCPServer("test", "1.0.0", append(opts, server.WithStrictInputSchemaDefault())...)
-	s.AddTool(helloTool(), r.handler)
-	s.Use(New(s).Middleware)
+	AddTools(s, server.ServerTool{Tool: helloTool(), Handler: r.handler})
 	return s, r
 }
 
@@ -86,7 +85,7 @@ func resultText(res *mcp.CallToolResult) string {
 	return b.String()
 }
 
-func TestMiddlewareAnswersWithSentences(t *testing.T) {
+func TestAddToolsAnswersWithSentences(t *testing.T) {
 	s, r := newServer(t)
 	ctx := context.Background()
 	for _, tc := range []struct{ args, want string }{
@@ -110,43 +109,54 @@ func TestMiddlewareAnswersWithSentences(t *testing.T) {
 	}
 }
 
-// TestMiddlewareFollowsRegistration covers tools added, replaced and broken
-// after New.
-func TestMiddlewareFollowsRegistration(t *testing.T) {
+// TestAddToolsEachTool covers several tools, the server's strict default, a
+// raw schema and one that cannot be enforced.
+func TestAddToolsEachTool(t *testing.T) {
 	s, r := newServer(t)
 	ctx := context.Background()
 
-	s.AddTool(mcp.NewTool("later", mcp.WithInteger("n", mcp.Required())), r.handler)
-	if res, _ := callTool(t, ctx, s, "later", `{"n":"x"}`); res == nil || resultText(res) != `"n" must be an integer` {
-		t.Errorf("a tool added after New: %+v", res)
+	AddTools(s,
+		server.ServerTool{Tool: mcp.NewTool("count", mcp.WithInteger("n", mcp.Required())), Handler: r.handler},
+		server.ServerTool{Tool: mcp.NewToolWithRawSchema("flag", "", json.RawMessage(`{"type":"object","properties":{"n":{"type":"boolean"}}}`)), Handler: r.handler},
+		server.ServerTool{Tool: mcp.NewToolWithRawSchema("broken", "", json.RawMessage(`{"type":"object","anyOf":[]}`)), Handler: r.handler},
+	)
+	if n := len(s.ListTools()); n != 4 {
+		t.Fatalf("the server holds %d tools, want 4", n)
+	}
+	// The strict default of the server applies to the schema checked, as to
+	// the one published.
+	if res, _ := callTool(t, ctx, s, "count", `{"n":1,"m":2}`); res == nil || resultText(res) != `unknown argument "m"` {
+		t.Errorf("count with an unknown argument: %+v", res)
+	}
+	if res, _ := callTool(t, ctx, s, "count", `{"n":1}`); res == nil || res.IsError {
+		t.Errorf("a valid call of count: %+v", res)
+	}
+	if res, _ := callTool(t, ctx, s, "count", `{"n":"x"}`); res == nil || resultText(res) != `"n" must be an integer` {
+		t.Errorf("count: %+v", res)
+	}
+	if res, _ := callTool(t, ctx, s, "flag", `{"n":"x"}`); res == nil || resultText(res) != `"n" must be a boolean` {
+		t.Errorf("a raw schema: %+v", res)
+	}
+	if res, _ := callTool(t, ctx, s, "flag", `{"n":true,"m":2}`); res == nil || res.IsError || resultText(res) != "ran flag" {
+		t.Errorf("a valid call of flag (a raw schema is published as given, unknown arguments allowed): %+v", res)
+	}
+	if r.count() != 2 {
+		t.Errorf("handlers ran %d times, want twice", r.count())
 	}
 
-	// Registered again under the same name with another schema: the new
-	// schema applies from the next call.
-	s.AddTool(mcp.NewTool("later", mcp.WithString("n", mcp.Required())), r.handler)
-	if res, _ := callTool(t, ctx, s, "later", `{"n":"x"}`); res == nil || res.IsError {
-		t.Errorf("a tool registered again: %+v, want the new schema to pass", res)
-	}
-	s.SetTools(server.ServerTool{Tool: mcp.NewToolWithRawSchema("later", "", json.RawMessage(`{"type":"object","properties":{"n":{"type":"boolean"}}}`)), Handler: r.handler})
-	if res, _ := callTool(t, ctx, s, "later", `{"n":"x"}`); res == nil || resultText(res) != `"n" must be a boolean` {
-		t.Errorf("a tool replaced by SetTools with a raw schema: %+v", res)
-	}
-
-	before := r.count()
-	s.AddTool(mcp.NewToolWithRawSchema("broken", "", json.RawMessage(`{"type":"object","anyOf":[]}`)), r.handler)
 	res, rpcErr := callTool(t, ctx, s, "broken", `{}`)
 	if res != nil || !strings.Contains(rpcErr, `keyword "anyOf" is not supported`) {
 		t.Errorf("a tool whose schema cannot be enforced: result %+v, error %q; want a JSON-RPC error naming the keyword", res, rpcErr)
 	}
-	if r.count() != before {
+	if r.count() != 2 {
 		t.Error("the handler of a tool with an unenforceable schema ran")
 	}
 }
 
-// TestMiddlewareRunsAfterScopeCheck: a middleware installed before the
-// Validator (the scope check of internal/auth) answers first, so a caller it
-// refuses learns nothing about the arguments.
-func TestMiddlewareRunsAfterScopeCheck(t *testing.T) {
+// TestAddToolsRunsAfterScopeCheck: a tool middleware (the scope check of
+// internal/auth) answers before the check AddTools adds, so a caller it refuses
+// learns nothing about the arguments.
+func TestAddToolsRunsAfterScopeCheck(t *testing.T) {
 	refuse := func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			return mcp.NewToolResultError("insufficient scope"), nil
@@ -156,32 +166,6 @@ func TestMiddlewareRunsAfterScopeCheck(t *testing.T) {
 	res, _ := callTool(t, context.Background(), s, "hello_world", `{"name": 42}`)
 	if res == nil || resultText(res) != "insufficient scope" {
 		t.Errorf("result %+v, want the scope error", res)
-	}
-}
-
-// session is a client session with tools of its own.
-type session struct {
-	tools map[string]server.ServerTool
-}
-
-func (s *session) Initialize()       {}
-func (s *session) Initialized() bool { return true }
-func (s *session) NotificationChannel() chan<- mcp.JSONRPCNotification {
-	return make(chan mcp.JSONRPCNotification, 1)
-}
-func (s *session) SessionID() string                                  { return "s1" }
-func (s *session) GetSessionTools() map[string]server.ServerTool      { return s.tools }
-func (s *session) SetSessionTools(tools map[string]server.ServerTool) { s.tools = tools }
-
-func TestMiddlewareUsesSessionTools(t *testing.T) {
-	s, r := newServer(t)
-	own := mcp.NewTool("hello_world", mcp.WithInteger("name", mcp.Required()))
-	ctx := s.WithContext(context.Background(), &session{tools: map[string]server.ServerTool{"hello_world": {Tool: own, Handler: r.handler}}})
-	if res, _ := callTool(t, ctx, s, "hello_world", `{"name":"Ada"}`); res == nil || resultText(res) != `"name" must be an integer` {
-		t.Errorf("the session's own hello_world: %+v, want its schema", res)
-	}
-	if res, _ := callTool(t, context.Background(), s, "hello_world", `{"name":"Ada"}`); res == nil || res.IsError {
-		t.Errorf("the server's hello_world: %+v, want its schema", res)
 	}
 }
 

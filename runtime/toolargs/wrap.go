@@ -1,0 +1,86 @@
+package toolargs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// AddTools adds tools to s, each handler wrapped so that it runs only on
+// arguments its tool's input schema admits, that schema read as s publishes
+// it (server.WithStrictInputSchemaDefault makes an object schema that says
+// nothing of additionalProperties refuse unknown arguments). Each schema is
+// compiled here, once; a call then costs the check of its arguments and
+// nothing else.
+//
+// Arguments that break the schema get a tool result with isError set and
+// the problems as its text (SEP-1303: the model sees them and can correct
+// the call); the handler does not run. A tool whose schema cannot be
+// compiled (see Check) fails every call with an error, which mcp-go answers
+// as a JSON-RPC internal error: the fault is the server's, and its handler
+// must not run on arguments nobody checked.
+//
+// The check is part of the handler, so it runs after every tool middleware
+// of s: a caller the scope check refuses learns nothing about the tool's
+// arguments. A tool added to s any other way (s.AddTool, s.SetTools, a
+// session's own tools) is not checked.
+func AddTools(s *server.MCPServer, tools ...server.ServerTool) {
+	// Register first with handlers that run nothing, to read back the
+	// schemas s publishes, then replace them: a call arriving in between
+	// (s already serving) fails rather than run unchecked.
+	pending := make([]server.ServerTool, len(tools))
+	for i, t := range tools {
+		if t.Handler != nil {
+			t.Handler = notReady
+		}
+		pending[i] = t
+	}
+	s.AddTools(pending...)
+	checked := make([]server.ServerTool, 0, len(tools))
+	for _, t := range tools {
+		if t.Handler == nil {
+			continue
+		}
+		if reg := s.GetTool(t.Tool.Name); reg != nil {
+			checked = append(checked, server.ServerTool{Tool: reg.Tool, Handler: wrap(reg.Tool, t.Handler)})
+		}
+	}
+	s.AddTools(checked...)
+}
+
+func notReady(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return nil, errors.New("the tool is being registered; call it again")
+}
+
+func wrap(tool mcp.Tool, next server.ToolHandlerFunc) server.ToolHandlerFunc {
+	schema, err := Compile(tool)
+	if err != nil {
+		err = fmt.Errorf("the server cannot check the arguments of this tool: %w", err)
+		return func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return nil, err
+		}
+	}
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if err := schema.Validate(req.Params.Arguments); err != nil {
+			return mcp.NewToolResultError(err.Error()), nil
+		}
+		return next(ctx, req)
+	}
+}
+
+// Check compiles the input schema of every tool and returns the errors of
+// those it cannot compile, joined, or nil. main calls it at start-up (and in
+// --check) so that a schema AddTools cannot enforce stops the server before it
+// serves.
+func Check(tools ...server.ServerTool) error {
+	var errs []error
+	for _, t := range tools {
+		if _, err := Compile(t.Tool); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
