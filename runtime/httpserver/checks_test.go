@@ -10,7 +10,7 @@ import (
 
 // refusePrompts is a Check that answers every prompts/get with an error
 // carrying id 9, and lets everything else through.
-func refusePrompts(_ []byte, e *envelope.Envelope) []byte {
+func refusePrompts(_ http.Header, _ []byte, e *envelope.Envelope) []byte {
 	if e.Method != "prompts/get" {
 		return nil
 	}

@@ -150,10 +150,11 @@ type Observer interface {
 }
 
 // Check inspects a JSON-RPC request body and its envelope before mcp-go
-// runs it. A non-nil result is the JSON-RPC response to send instead (an
-// encoded message, usually an error with the request's id); mcp-go then
-// never sees the request. nil lets the request through.
-type Check func(body []byte, e *envelope.Envelope) []byte
+// runs it; h holds the HTTP request's headers (its trace context, say). A
+// non-nil result is the JSON-RPC response to send instead (an encoded
+// message, usually an error with the request's id); mcp-go then never sees
+// the request. nil lets the request through.
+type Check func(h http.Header, body []byte, e *envelope.Envelope) []byte
 
 // Guard is what an authorization layer plugs into the chain of the MCP
 // endpoints (see Server.mcpChain), each at its place: a middleware may

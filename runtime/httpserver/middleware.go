@@ -90,7 +90,7 @@ func (s *Server) runChecks(next http.Handler) http.Handler {
 		}
 		var resp []byte
 		for _, check := range s.checks {
-			if resp = check(st.body, &st.env); resp != nil {
+			if resp = check(r.Header, st.body, &st.env); resp != nil {
 				break
 			}
 		}

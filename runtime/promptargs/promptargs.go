@@ -19,6 +19,7 @@ package promptargs
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,11 +34,8 @@ import (
 // It is safe for concurrent use.
 type Checker struct {
 	// Refused, when set, is told of every prompts/get the checker answers
-	// itself, which mcp-go, and so its hooks and tracer, never see: the
-	// prompt (one the server has), the protocol version the request
-	// declares ("" when it declares none: it is its session's), the
-	// JSON-RPC error code answered and the time the check took.
-	Refused func(prompt, protocol string, code int, elapsed time.Duration)
+	// itself, which mcp-go, and so its hooks and tracer, never see.
+	Refused func(Refusal)
 
 	mcp *server.MCPServer
 	// required maps a prompt name to its required arguments, in the order
@@ -45,6 +43,29 @@ type Checker struct {
 	// a prompt added after New is found on its first call.
 	required atomic.Pointer[map[string][]string]
 	rebuild  sync.Mutex
+}
+
+// Refusal is a prompts/get the checker answered itself.
+type Refusal struct {
+	// Prompt is the prompt named: one the server has.
+	Prompt string
+	// Protocol is the protocol version the request declares, "" when it
+	// declares none (it is its session's).
+	Protocol string
+	// ID is the request's id, as decoded from JSON (a string or a float64).
+	ID any
+	// Code and Message are the JSON-RPC error answered.
+	Code    int
+	Message string
+	// Meta is the request's params._meta, nil without one: it may carry
+	// the caller's trace context (traceparent).
+	Meta *mcp.Meta
+	// Header holds the HTTP request's headers; nil on stdio.
+	Header http.Header
+	// SessionID is the request's session, "" without one.
+	SessionID string
+	// Start is when the check began.
+	Start time.Time
 }
 
 // New returns a Checker of the prompts of s, read now and again whenever
@@ -115,8 +136,9 @@ func (c *Checker) Missing(name string, args json.RawMessage) string {
 
 // Check returns the JSON-RPC error response to a prompts/get message that
 // lacks a required argument, nil for any other message. body is the
-// message and e its envelope (envelope.Parse(body)).
-func (c *Checker) Check(body []byte, e *envelope.Envelope) []byte {
+// message, e its envelope (envelope.Parse(body)) and h the headers of the
+// HTTP request that carried it (nil on stdio). It is an httpserver.Check.
+func (c *Checker) Check(h http.Header, body []byte, e *envelope.Envelope) []byte {
 	if !e.Valid || e.Batch || e.Method != string(mcp.MethodPromptsGet) {
 		return nil
 	}
@@ -137,25 +159,45 @@ func (c *Checker) Check(body []byte, e *envelope.Envelope) []byte {
 	if json.Unmarshal(body, &m) != nil || len(m.ID) == 0 || string(m.ID) == "null" {
 		return nil
 	}
+	rpcErr := rpcError{
+		Code:    mcp.INVALID_PARAMS,
+		Message: fmt.Sprintf("missing required argument %q of prompt %q", arg, e.Name),
+	}
 	resp, err := json.Marshal(struct {
 		JSONRPC string          `json:"jsonrpc"`
 		ID      json.RawMessage `json:"id"`
 		Error   rpcError        `json:"error"`
-	}{
-		JSONRPC: mcp.JSONRPC_VERSION,
-		ID:      m.ID,
-		Error: rpcError{
-			Code:    mcp.INVALID_PARAMS,
-			Message: fmt.Sprintf("missing required argument %q of prompt %q", arg, e.Name),
-		},
-	})
+	}{JSONRPC: mcp.JSONRPC_VERSION, ID: m.ID, Error: rpcErr})
 	if err != nil {
 		return nil
 	}
 	if c.Refused != nil {
-		c.Refused(e.Name, e.ProtocolVersion, mcp.INVALID_PARAMS, time.Since(start))
+		r := Refusal{
+			Prompt: e.Name, Protocol: e.ProtocolVersion,
+			Code: rpcErr.Code, Message: rpcErr.Message,
+			Meta: metaOf(body), Header: h, Start: start,
+		}
+		_ = json.Unmarshal(m.ID, &r.ID)
+		if h != nil {
+			r.SessionID = h.Get(server.HeaderKeySessionID)
+		}
+		c.Refused(r)
 	}
 	return resp
+}
+
+// metaOf is the params._meta of a message, nil when it has none that
+// mcp-go would read.
+func metaOf(body []byte) *mcp.Meta {
+	var m struct {
+		Params struct {
+			Meta *mcp.Meta `json:"_meta"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &m) != nil {
+		return nil
+	}
+	return m.Params.Meta
 }
 
 type rpcError struct {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -79,11 +80,13 @@ func TestCheck(t *testing.T) {
 		code             int
 	}
 	var refused []refusal
-	c.Refused = func(prompt, protocol string, code int, elapsed time.Duration) {
-		if elapsed < 0 {
-			t.Errorf("a check took %v", elapsed)
+	var last Refusal
+	c.Refused = func(r Refusal) {
+		if r.Start.IsZero() || time.Since(r.Start) < 0 {
+			t.Errorf("a check started at %v", r.Start)
 		}
-		refused = append(refused, refusal{prompt, protocol, code})
+		refused = append(refused, refusal{r.Prompt, r.Protocol, r.Code})
+		last = r
 	}
 	for _, tc := range []struct {
 		body, want string
@@ -101,7 +104,7 @@ func TestCheck(t *testing.T) {
 	} {
 		env := envelope.Parse([]byte(tc.body))
 		refused = nil
-		if got := string(c.Check([]byte(tc.body), &env)); got != tc.want {
+		if got := string(c.Check(nil, []byte(tc.body), &env)); got != tc.want {
 			t.Errorf("Check(%s)\n got %s\nwant %s", tc.body, got, tc.want)
 		}
 		// Refused hears of exactly the messages answered.
@@ -109,12 +112,26 @@ func TestCheck(t *testing.T) {
 			t.Errorf("Check(%s): Refused told %v", tc.body, refused)
 		}
 	}
-	// The protocol version a 2026-07-28 request declares is passed on.
-	body := []byte(`{"jsonrpc":"2.0","id":2,"method":"prompts/get","params":{"name":"summarize","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`)
+	// The protocol version a 2026-07-28 request declares is passed on, with
+	// its id, _meta (its trace context), headers, session and message.
+	body := []byte(`{"jsonrpc":"2.0","id":2,"method":"prompts/get","params":{"name":"summarize","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}}`)
 	env := envelope.Parse(body)
 	refused = nil
-	if c.Check(body, &env) == nil || len(refused) != 1 || refused[0].protocol != "2026-07-28" {
+	h := http.Header{"Mcp-Session-Id": {"s-1"}, "Traceparent": {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}
+	if c.Check(h, body, &env) == nil || len(refused) != 1 || refused[0].protocol != "2026-07-28" {
 		t.Errorf("Refused told %v of a 2026-07-28 request", refused)
+	}
+	if last.ID != float64(2) || last.SessionID != "s-1" || last.Header.Get("Traceparent") == "" ||
+		last.Meta == nil || last.Meta.AdditionalFields["traceparent"] != "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" ||
+		last.Message != `missing required argument "topic" of prompt "summarize"` {
+		t.Errorf("Refused told %+v", last)
+	}
+	// A _meta mcp-go cannot read is no trace context, and no reason not to
+	// answer.
+	body = []byte(`{"jsonrpc":"2.0","id":"x","method":"prompts/get","params":{"name":"summarize","_meta":"bad"}}`)
+	env = envelope.Parse(body)
+	if c.Check(nil, body, &env) == nil || last.Meta != nil || last.ID != "x" {
+		t.Errorf("a request with a bad _meta: Refused told %+v", last)
 	}
 }
 

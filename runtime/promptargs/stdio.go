@@ -52,7 +52,7 @@ func (cr *checkedReader) Read(p []byte) (int, error) {
 			continue
 		}
 		env := envelope.Parse(line)
-		if resp := cr.c.Check(line, &env); resp != nil {
+		if resp := cr.c.Check(nil, line, &env); resp != nil {
 			if _, werr := cr.out.Write(append(resp, '\n')); werr != nil {
 				cr.err = werr
 			}

@@ -103,20 +103,6 @@ func newMetrics(reg *registry, service, version string) *metrics {
 
 // recordOperation records one MCP request of the given bounded labels.
 // Steady state, it allocates nothing.
-// PromptRefused records a prompts/get that was answered with the JSON-RPC
-// error code before mcp-go ran it (promptargs.Checker.Refused): it counts
-// in mcp.server.operation.duration as any failed request does. No span is
-// opened for it. prompt must be a prompt the server has.
-func (t *Telemetry) PromptRefused(prompt, protocol string, code int, elapsed time.Duration) {
-	t.recordOperation(operationKey{
-		method:    string(mcp.MethodPromptsGet),
-		prompt:    prompt,
-		errorType: errorCodeText(code),
-		protocol:  protocolVersion(protocol),
-		transport: t.transport,
-	}, elapsed)
-}
-
 func (t *Telemetry) recordOperation(k operationKey, elapsed time.Duration) {
 	t.metrics.operation.with(k.labels()).observe(elapsed.Seconds())
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/mcpforge/mcpforge/runtime/promptargs"
 )
 
 // TestOperationMetrics: real calls by a real client, a failing one among
@@ -54,7 +56,7 @@ func TestOperationMetrics(t *testing.T) {
 		t.Fatal("getting an unknown prompt succeeded")
 	}
 	// A prompts/get the argument checker answered before mcp-go saw it.
-	tel.PromptRefused("greeting", mcp.LATEST_LEGACY_PROTOCOL_VERSION, mcp.INVALID_PARAMS, time.Millisecond)
+	tel.PromptRefused(promptargs.Refusal{Prompt: "greeting", Protocol: mcp.LATEST_LEGACY_PROTOCOL_VERSION, Code: mcp.INVALID_PARAMS, Start: time.Now().Add(-time.Millisecond)})
 
 	mfs := scrape(t, tel)
 	base := map[string]string{"mcp_protocol_version": mcp.LATEST_LEGACY_PROTOCOL_VERSION, "network_transport": "tcp"}
@@ -291,16 +293,58 @@ func TestSpans(t *testing.T) {
 	if _, err := callTool(c, "broken", nil); err != nil {
 		t.Fatal(err)
 	}
+	// A prompts/get the argument checker refused, which mcp-go never saw:
+	// one with the caller's trace context in _meta and the header, one with
+	// the header only.
+	refused := promptargs.Refusal{
+		Prompt: "greeting", Protocol: mcp.LATEST_LEGACY_PROTOCOL_VERSION, ID: float64(41),
+		Code: mcp.INVALID_PARAMS, Message: "missing required argument", SessionID: "s-1",
+		Meta:   &mcp.Meta{AdditionalFields: map[string]any{"traceparent": traceparent(callerTraceID, callerSpanID)}},
+		Header: http.Header{"Traceparent": {traceparent(headerTraceID, headerSpanID)}},
+		Start:  time.Now().Add(-time.Millisecond),
+	}
+	tel.PromptRefused(refused)
+	refused.Meta = nil
+	tel.PromptRefused(refused)
 	if err := tel.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 
+	var prompts []*tracepb.Span
 	byName := map[string]*tracepb.Span{}
 	for _, s := range recv.received() {
 		if s.GetKind() != tracepb.Span_SPAN_KIND_SERVER {
 			t.Errorf("span %q has kind %v, want SERVER only", s.GetName(), s.GetKind())
 		}
 		byName[s.GetName()] = s
+		if s.GetName() == "prompts/get greeting" {
+			prompts = append(prompts, s)
+		}
+	}
+	if len(prompts) != 2 {
+		t.Fatalf("%d spans \"prompts/get greeting\", want 2 (the refused requests); got %v", len(prompts), keys(byName))
+	}
+	for i, want := range []string{callerTraceID, headerTraceID} {
+		p := prompts[i]
+		if got := hex.EncodeToString(p.GetTraceId()); got != want {
+			t.Errorf("refused prompts/get %d: trace id %s, want %s", i, got, want)
+		}
+		a := spanAttrs(p)
+		for k, v := range map[string]string{
+			"mcp.method.name": "prompts/get", "gen_ai.prompt.name": "greeting", "error.type": "-32602",
+			"rpc.response.status_code": "-32602", "jsonrpc.request.id": "41", "mcp.session.id": "s-1",
+			"network.transport": "tcp", "mcp.protocol.version": mcp.LATEST_LEGACY_PROTOCOL_VERSION,
+		} {
+			if a[k] != v {
+				t.Errorf("refused prompts/get %d: %s = %q, want %q", i, k, a[k], v)
+			}
+		}
+		if p.GetStatus().GetCode() != tracepb.Status_STATUS_CODE_ERROR || p.GetStatus().GetMessage() != "missing required argument" {
+			t.Errorf("refused prompts/get %d: status %v, want ERROR with the message", i, p.GetStatus())
+		}
+		if d := time.Duration(p.GetEndTimeUnixNano() - p.GetStartTimeUnixNano()); d < time.Millisecond {
+			t.Errorf("refused prompts/get %d lasted %v, want from the check's start (1ms before)", i, d)
+		}
 	}
 	hello := byName["tools/call hello_world"]
 	if hello == nil {

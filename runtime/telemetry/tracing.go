@@ -23,6 +23,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/mcpforge/mcpforge/runtime/promptargs"
 )
 
 // propagator reads and writes W3C trace context and baggage. It is also
@@ -270,6 +272,33 @@ func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKi
 		op.start = time.Now()
 	}
 	return tracing.ContextWithSpan(ctx, op), op
+}
+
+// PromptRefused records a prompts/get that the argument checker answered
+// with a JSON-RPC error before mcp-go ran it (promptargs.Checker.Refused),
+// which mcp-go's tracing never sees: it counts in
+// mcp.server.operation.duration as any failed request does and, with
+// tracing on, gets its SERVER span, parented as mcp-go's would be.
+func (t *Telemetry) PromptRefused(r promptargs.Refusal) {
+	op := &operation{
+		t: t, start: r.Start,
+		method: string(mcp.MethodPromptsGet), prompt: r.Prompt, protocol: r.Protocol,
+		sessionID: r.SessionID, requestID: r.ID,
+		errSet: true, errCode: r.Code, errMessage: r.Message,
+	}
+	if op.start.IsZero() {
+		op.start = time.Now()
+	}
+	if tr := t.tracer; tr != nil {
+		// _meta first: the header counts only without it.
+		ctx := metaPropagator{}.ExtractMeta(context.Background(), r.Meta)
+		if r.Header != nil {
+			ctx = headerPropagator{}.Extract(ctx, r.Header)
+		}
+		_, op.span = tr.Start(ctx, op.method, trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(op.start))
+		op.recorded, _ = op.span.(sdktrace.ReadOnlySpan)
+	}
+	op.End()
 }
 
 // serverSpan are the options of every span: made once, since each option
