@@ -400,9 +400,10 @@ const bodyChunk = 64 << 10
 // anonymous clients cannot make the server hold their bodies. The body must
 // arrive within body_read_timeout (408 otherwise) and fit, with the bodies
 // of all other requests being read or served, within
-// max_body_bytes_in_flight, which counts each body twice: this copy and
-// mcp-go's (503 with Retry-After otherwise, rather than waiting). The JSON-RPC envelope is parsed here, once, for the access log,
-// the session check and the stream tracking; mcp-go reads the same bytes.
+// max_body_bytes_in_flight, which counts each body twice, this copy and
+// mcp-go's (503 with Retry-After otherwise, rather than waiting). The
+// JSON-RPC envelope is parsed here, once, for the access log, the session
+// check and the stream tracking; mcp-go reads the same bytes.
 func (s *Server) readBody(next http.Handler) http.Handler {
 	h := s.cfg.Server.HTTP
 	limit, timeout := h.MaxBodyBytes, h.BodyReadTimeout.Duration
