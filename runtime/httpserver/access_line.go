@@ -83,16 +83,40 @@ type accessLine struct {
 	first bool   // no attribute written yet at this JSON level
 }
 
+// key writes the key k of the next value. k is a literal of this package
+// (a field name), which JSON holds as it is; a name from the request goes
+// through escapedKey instead.
 func (l *accessLine) key(k string) {
-	if l.json {
-		if !l.first {
-			l.b = append(l.b, ',')
-		}
-		l.first = false
-		l.b = appendJSONString(l.b, k)
-		l.b = append(l.b, ':')
+	if !l.json {
+		l.textKey(k)
 		return
 	}
+	l.comma()
+	l.b = append(l.b, '"')
+	l.b = append(l.b, k...)
+	l.b = append(l.b, '"', ':')
+}
+
+// escapedKey writes a key that may need escaping: a header name.
+func (l *accessLine) escapedKey(k string) {
+	if !l.json {
+		l.textKey(k)
+		return
+	}
+	l.comma()
+	l.b = appendJSONString(l.b, k)
+	l.b = append(l.b, ':')
+}
+
+// comma separates a JSON member from the one before it, if any.
+func (l *accessLine) comma() {
+	if !l.first {
+		l.b = append(l.b, ',')
+	}
+	l.first = false
+}
+
+func (l *accessLine) textKey(k string) {
 	if len(l.b) > 0 {
 		l.b = append(l.b, ' ')
 	}
@@ -181,7 +205,7 @@ func (l *accessLine) headers(h http.Header, f headerFilter) {
 	slices.SortFunc(names, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 	l.openGroup("headers")
 	for _, e := range names {
-		l.key(e.name)
+		l.escapedKey(e.name)
 		switch vals := h[e.name]; {
 		case e.redact:
 			l.value(redacted)

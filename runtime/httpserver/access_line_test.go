@@ -25,6 +25,9 @@ func TestAccessLineMatchesSlog(t *testing.T) {
 		"X-Odd":         {"quote \" back\\slash \t tab \x01 ctl \u2028 ls \xff bad é"},
 		"X-Empty":       {""},
 		"X-Noise":       {"dropped"},
+		// Not a name net/http accepts, but one a handler could set: it is
+		// escaped like any other string.
+		"X-\"Odd\\Name\x01": {"v"},
 	}
 	filter := newHeaderFilter(nil, []string{"x-noise"})
 	for _, format := range []string{"json", "text"} {
@@ -76,7 +79,7 @@ func TestAccessLineMatchesSlog(t *testing.T) {
 				rec.AddAttrs(slog.Int("batch", v.batch))
 			}
 			var hdrs []slog.Attr
-			for _, name := range []string{"Accept", "Authorization", "X-Empty", "X-Multi", "X-Odd"} {
+			for _, name := range []string{"Accept", "Authorization", "X-\"Odd\\Name\x01", "X-Empty", "X-Multi", "X-Odd"} {
 				value := strings.Join(header[name], ", ")
 				if name == "Authorization" {
 					value = redacted
