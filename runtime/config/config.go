@@ -126,7 +126,8 @@ type HTTP struct {
 	MaxBodyBytes int64 `toml:"max_body_bytes"`
 	// MaxBodyBytesInFlight bounds the bytes of request bodies held in
 	// memory at once, across all requests, each body counted twice (the
-	// server's copy and mcp-go's); a request that would exceed it gets 503
+	// server's copy, and mcp-go's copy or the heap room the collector needs
+	// to free it); a request that would exceed it gets 503
 	// with Retry-After instead of waiting. At least twice MaxBodyBytes.
 	MaxBodyBytesInFlight int64 `toml:"max_body_bytes_in_flight"`
 	// BodyReadTimeout bounds how long a client may take to send a request
@@ -276,8 +277,8 @@ func Defaults(name, version string) Config {
 				IdleTimeout:       Duration{2 * time.Minute},
 				ShutdownTimeout:   Duration{15 * time.Second},
 				MaxBodyBytes:      4 << 20,
-				// The memory budget of the defaults: 16 MiB of bodies (two
-				// copies of up to 8 MiB of them), and
+				// The memory budget of the defaults: 16 MiB of bodies (up
+				// to 8 MiB of them, each counted twice), and
 				// streams and sessions at tens of KiB each, fit the chart's
 				// 256Mi limit with room for the heap of the tools.
 				MaxBodyBytesInFlight:  16 << 20,

@@ -43,7 +43,7 @@ func (c Config) Validate() error {
 	if h.MaxBodyBytes <= 0 {
 		v.add("server.http.max_body_bytes", "%d must be positive; the default is 4194304 (4 MiB)", h.MaxBodyBytes)
 	} else if h.MaxBodyBytesInFlight/2 < h.MaxBodyBytes {
-		v.add("server.http.max_body_bytes_in_flight", "%d is less than twice server.http.max_body_bytes (%d; each body is held twice, by the server and by mcp-go), so the largest body could never be read; raise it to at least %d (the default is 16777216, 16 MiB)", h.MaxBodyBytesInFlight, h.MaxBodyBytes, 2*h.MaxBodyBytes)
+		v.add("server.http.max_body_bytes_in_flight", "%d is less than twice server.http.max_body_bytes (%d; each body counts twice: the server's copy, and mcp-go's or the heap room to free it), so the largest body could never be read; raise it to at least %d (the default is 16777216, 16 MiB)", h.MaxBodyBytesInFlight, h.MaxBodyBytes, 2*h.MaxBodyBytes)
 	}
 	v.positiveDuration("server.http.body_read_timeout", h.BodyReadTimeout)
 	if h.MaxHeaderBytes < 4096 {

@@ -49,7 +49,7 @@ func TestValidate(t *testing.T) {
 		{"bodies in flight below two copies of the largest", func(c *Config) {
 			c.Server.HTTP.MaxBodyBytes = 1000
 			c.Server.HTTP.MaxBodyBytesInFlight = 1999
-		}, "server.http.max_body_bytes_in_flight: 1999 is less than twice server.http.max_body_bytes (1000; each body is held twice, by the server and by mcp-go), so the largest body could never be read; raise it to at least 2000"},
+		}, "server.http.max_body_bytes_in_flight: 1999 is less than twice server.http.max_body_bytes (1000; each body counts twice: the server's copy, and mcp-go's or the heap room to free it), so the largest body could never be read; raise it to at least 2000"},
 		{"bodies in flight exactly two copies of the largest", func(c *Config) {
 			c.Server.HTTP.MaxBodyBytes = 1000
 			c.Server.HTTP.MaxBodyBytesInFlight = 2000

@@ -97,7 +97,7 @@ func TestBodiesInFlightAreBounded(t *testing.T) {
 		c.Server.HTTP.MaxBodyBytesInFlight = 3000
 	}, fakeAuth).start(t)
 	// One request holds 2000 bytes of the budget while its body trickles:
-	// its 1000 bytes, counted twice (the server's copy and mcp-go's).
+	// its 1000 bytes, counted twice (copiesOfBody).
 	slow, slowBR := rawConn(t, f)
 	if _, err := io.WriteString(slow, postHead(PathMCP, "tok-alice", 1000)+"{"); err != nil {
 		t.Fatal(err)

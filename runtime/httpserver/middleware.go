@@ -400,8 +400,8 @@ const bodyChunk = 64 << 10
 // anonymous clients cannot make the server hold their bodies. The body must
 // arrive within body_read_timeout (408 otherwise) and fit, with the bodies
 // of all other requests being read or served, within
-// max_body_bytes_in_flight, which counts each body twice, this copy and
-// mcp-go's (503 with Retry-After otherwise, rather than waiting). The
+// max_body_bytes_in_flight, which counts each body twice (copiesOfBody;
+// 503 with Retry-After otherwise, rather than waiting). The
 // JSON-RPC envelope is parsed here, once, for the access log, the session
 // check and the stream tracking; mcp-go reads the same bytes.
 func (s *Server) readBody(next http.Handler) http.Handler {
@@ -503,14 +503,17 @@ func (b *bodyBudget) release(n int64) {
 }
 
 // copiesOfBody is what a body costs the budget per byte: the server's copy,
-// and the one mcp-go reads it into (io.ReadAll or a json.Decoder, whose
-// growing buffers it frees as it goes).
+// and as much again for either mcp-go's copy (it reads a body under
+// copyBodyBelow, and every body of the legacy SSE transport, again) or the
+// room Go's collector lets the heap grow by before it frees a body (the
+// heap goal is twice what is live). Counting the copy alone let 16 MiB of
+// 4 MB bodies grow a server by 55 MiB.
 const copiesOfBody = 2
 
 // read reads a body of length n (-1 when unknown) up to limit bytes,
-// reserving what it and mcp-go's copy of it hold from the budget first;
-// held is what the caller must release once neither is needed any more
-// (after mcp-go has answered), also on error.
+// reserving copiesOfBody times its bytes from the budget first; held is
+// what the caller must release once the body is no longer needed (after
+// mcp-go has answered), also on error.
 func (b *bodyBudget) read(body io.Reader, n, limit int64) (data []byte, held int64, err error) {
 	if n > limit {
 		return nil, 0, errBodyTooLarge

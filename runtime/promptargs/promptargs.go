@@ -154,7 +154,10 @@ func (c *Checker) Check(h http.Header, body []byte, e *envelope.Envelope) []byte
 	// (encoding/json, last duplicate wins). Without one the message is a
 	// notification, which gets no answer: mcp-go handles it.
 	var m struct {
-		ID json.RawMessage `json:"id"`
+		ID     json.RawMessage `json:"id"`
+		Params struct {
+			Meta json.RawMessage `json:"_meta"` // raw: a _meta mcp-go cannot read is no reason not to answer
+		} `json:"params"`
 	}
 	if json.Unmarshal(body, &m) != nil || len(m.ID) == 0 || string(m.ID) == "null" {
 		return nil
@@ -175,29 +178,18 @@ func (c *Checker) Check(h http.Header, body []byte, e *envelope.Envelope) []byte
 		r := Refusal{
 			Prompt: e.Name, Protocol: e.ProtocolVersion,
 			Code: rpcErr.Code, Message: rpcErr.Message,
-			Meta: metaOf(body), Header: h, Start: start,
+			Header: h, Start: start,
 		}
 		_ = json.Unmarshal(m.ID, &r.ID)
+		if len(m.Params.Meta) > 0 && json.Unmarshal(m.Params.Meta, &r.Meta) != nil {
+			r.Meta = nil // not one mcp-go would read
+		}
 		if h != nil {
 			r.SessionID = h.Get(server.HeaderKeySessionID)
 		}
 		c.Refused(r)
 	}
 	return resp
-}
-
-// metaOf is the params._meta of a message, nil when it has none that
-// mcp-go would read.
-func metaOf(body []byte) *mcp.Meta {
-	var m struct {
-		Params struct {
-			Meta *mcp.Meta `json:"_meta"`
-		} `json:"params"`
-	}
-	if json.Unmarshal(body, &m) != nil {
-		return nil
-	}
-	return m.Params.Meta
 }
 
 type rpcError struct {

@@ -45,7 +45,7 @@ func AddTools(s *server.MCPServer, tools ...server.ServerTool) {
 			continue
 		}
 		if reg := s.GetTool(t.Tool.Name); reg != nil {
-			checked = append(checked, server.ServerTool{Tool: reg.Tool, Handler: wrap(reg.Tool, t.Handler)})
+			checked = append(checked, Wrap(server.ServerTool{Tool: reg.Tool, Handler: t.Handler}))
 		}
 	}
 	s.AddTools(checked...)
@@ -53,6 +53,18 @@ func AddTools(s *server.MCPServer, tools ...server.ServerTool) {
 
 func notReady(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	return nil, errors.New("the tool is being registered; call it again")
+}
+
+// Wrap returns t with its handler checking the arguments of each call
+// against t's input schema as t holds it, as AddTools does; for a server
+// that AddTools cannot reach, such as mcptest's. A server option that
+// changes published schemas (server.WithStrictInputSchemaDefault) is not
+// applied here.
+func Wrap(t server.ServerTool) server.ServerTool {
+	if t.Handler != nil {
+		t.Handler = wrap(t.Tool, t.Handler)
+	}
+	return t
 }
 
 func wrap(tool mcp.Tool, next server.ToolHandlerFunc) server.ToolHandlerFunc {

@@ -180,3 +180,25 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check = %v", err)
 	}
 }
+
+// TestWrap: the tool's schema as it holds it (no server option applies),
+// and a tool without a handler left as it is.
+func TestWrap(t *testing.T) {
+	r := &ran{}
+	w := Wrap(server.ServerTool{Tool: helloTool(), Handler: r.handler})
+	s := server.NewMCPServer("test", "1.0.0") // not strict: unknown arguments pass
+	s.AddTools(w)
+	ctx := context.Background()
+	if res, _ := callTool(t, ctx, s, "hello_world", `{"name":42}`); res == nil || resultText(res) != `"name" must be a string` {
+		t.Errorf("a wrong call: %+v", res)
+	}
+	if res, _ := callTool(t, ctx, s, "hello_world", `{"name":"Ada","extra":1}`); res == nil || res.IsError || resultText(res) != "ran hello_world" {
+		t.Errorf("a call with an argument the schema does not forbid: %+v", res)
+	}
+	if r.count() != 1 {
+		t.Errorf("the handler ran %d times, want once", r.count())
+	}
+	if got := Wrap(server.ServerTool{Tool: helloTool()}); got.Handler != nil {
+		t.Error("Wrap gave a handler-less tool a handler")
+	}
+}
