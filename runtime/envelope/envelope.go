@@ -455,6 +455,14 @@ func WithHolder(ctx context.Context, h Holder) context.Context {
 	return context.WithValue(ctx, ctxKey{}, h)
 }
 
+// IsHolderKey reports whether key is the context key under which From
+// looks for the Holder: a context type of its own (one node per request
+// rather than one per value) answers that key with itself.
+func IsHolderKey(key any) bool {
+	_, ok := key.(ctxKey)
+	return ok
+}
+
 // From returns the envelope ctx carries, or nil when it carries none (a
 // request whose body was not read, or a context outside a request).
 func From(ctx context.Context) *Envelope {

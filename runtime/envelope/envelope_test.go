@@ -281,3 +281,32 @@ func TestContext(t *testing.T) {
 type holder struct{ e *Envelope }
 
 func (h *holder) Envelope() *Envelope { return h.e }
+
+// holderNode is a context that is its own Holder, answering IsHolderKey.
+type holderNode struct {
+	context.Context
+	holder
+}
+
+func (n *holderNode) Value(key any) any {
+	if IsHolderKey(key) {
+		return n
+	}
+	return n.Context.Value(key)
+}
+
+func TestContextNodeHolder(t *testing.T) {
+	type other struct{}
+	e := Parse([]byte(benchBody))
+	n := &holderNode{Context: context.WithValue(context.Background(), other{}, "kept")}
+	if got := From(n); got != nil {
+		t.Errorf("From before the node holds an envelope = %+v, want nil", got)
+	}
+	n.e = &e
+	if got := From(n); got != &e {
+		t.Errorf("From(node) = %p, want %p", got, &e)
+	}
+	if IsHolderKey(other{}) || n.Value(other{}) != "kept" {
+		t.Error("another key is taken for the holder's")
+	}
+}

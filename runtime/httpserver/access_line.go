@@ -202,7 +202,17 @@ func (l *accessLine) headers(h http.Header, f headerFilter) {
 			names = append(names, entry{name, false})
 		}
 	}
-	slices.SortFunc(names, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	// By name, so that a line does not depend on map order: the few
+	// headers of a usual request by insertion, without the generic sort's
+	// calls; a request with many, in O(n log n).
+	if len(names) > len(stack) {
+		slices.SortFunc(names, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	}
+	for i := 1; i < len(names) && len(names) <= len(stack); i++ {
+		for j := i; j > 0 && names[j].name < names[j-1].name; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
 	l.openGroup("headers")
 	for _, e := range names {
 		l.escapedKey(e.name)

@@ -3,8 +3,10 @@ package httpserver
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -212,6 +214,31 @@ func BenchmarkAccessLine(b *testing.B) {
 	f.srv.accessOut.out = discardWriter{}
 	b.ReportAllocs()
 	for b.Loop() {
-		f.srv.logRequest(req, rec, st, time.Now(), filter)
+		f.srv.logRequest(req, rec, st, time.Now(), time.Millisecond, filter)
+	}
+}
+
+// TestAccessLineHeadersSorted: headers appear by name whatever their
+// number, both below the insertion sort's bound and beyond it.
+func TestAccessLineHeadersSorted(t *testing.T) {
+	for _, n := range []int{2, 7, 32, 33, 100} {
+		h := http.Header{}
+		var names []string
+		for i := range n {
+			name := fmt.Sprintf("X-H%03d", (i*37)%n) // not in order as made
+			h[name] = []string{"v"}
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		l := accessLine{json: true, first: true}
+		l.headers(h, newHeaderFilter(nil, nil))
+		last := -1
+		for _, name := range names {
+			at := strings.Index(string(l.b), `"`+name+`"`)
+			if at <= last {
+				t.Fatalf("%d headers: %s at %d, after the previous at %d:\n%s", n, name, at, last, l.b)
+			}
+			last = at
+		}
 	}
 }

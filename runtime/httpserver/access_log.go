@@ -42,13 +42,23 @@ const redacted = "[REDACTED]"
 // access log, which runs outermost and writes its line once the request has
 // been answered. The fields other than requestID are written and read on the
 // goroutine serving the request.
+//
+// The state is also the request's context node: it answers its own key and
+// envelope.From (as the envelope.Holder) and hands every other key to the
+// context it wraps, so a request gets one node instead of two and every
+// ctx.Value below it walks one hop fewer.
 type requestState struct {
+	context.Context // the context of the request as it arrived
+
 	requestID string            // fixed before the request enters the chain
+	start     time.Time         // when the request arrived
 	body      []byte            // the request body, once readBody has read it
 	env       envelope.Envelope // the JSON-RPC envelope, once readBody has parsed it
 	parsed    bool              // env holds the body's envelope
 	subject   string            // set by captureSubject once the Guard let the request in
 	session   *session          // the live session the request targets, once bindSessions found it
+	issued    string            // the id of the session bindSessions opened for the request
+	ids       idManager         // the session id manager mcp-go resolves for the request
 	inflight  *atomic.Int64     // set by track while the request counts as in flight
 
 	// Allocated with the state, as every request needs them.
@@ -69,6 +79,14 @@ func (st *requestState) Envelope() *envelope.Envelope {
 
 type stateKey struct{}
 
+// Value answers the state's own key and the envelope's with the state.
+func (st *requestState) Value(key any) any {
+	if _, ok := key.(stateKey); ok || envelope.IsHolderKey(key) {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
 func stateFrom(ctx context.Context) *requestState {
 	st, _ := ctx.Value(stateKey{}).(*requestState)
 	return st
@@ -86,6 +104,15 @@ func RequestID(ctx context.Context) string {
 		return st.requestID
 	}
 	return ""
+}
+
+// ReceivedAt returns when the HTTP request that ctx belongs to arrived, the
+// time of its access log line; zero outside a request served by a Server.
+func ReceivedAt(ctx context.Context) time.Time {
+	if st := stateFrom(ctx); st != nil {
+		return st.start
+	}
+	return time.Time{}
 }
 
 // incomingRequestID keeps the client's X-Request-Id when there is exactly
@@ -197,34 +224,40 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	headers := newHeaderFilter(slices.Concat(al.RedactHeaders, credentialHeaders(s.cfg.Middleware.JWT)), al.ExcludeHeaders)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		st := &requestState{requestID: incomingRequestID(r.Header)}
+		st := &requestState{Context: r.Context(), requestID: incomingRequestID(r.Header)}
 		st.idHeader[0] = st.requestID
 		w.Header()[HeaderRequestID] = st.idHeader[:] // the name is canonical
-		r = r.WithContext(envelope.WithHolder(context.WithValue(r.Context(), stateKey{}, st), st))
+		r = r.WithContext(st)
+		st.start = start
 		rec := &st.rec
 		rec.ResponseWriter = w
-		if al.Enabled {
-			// Deferred so a request that ends in a panic is logged too.
-			defer s.logRequest(r, rec, st, start, headers)
-		}
-		if s.observer != nil {
-			defer s.observeRequest(r, rec, start)
+		if al.Enabled || s.observer != nil {
+			// Deferred so a request that ends in a panic is logged too;
+			// one clock reading serves both.
+			defer func() {
+				elapsed := time.Since(start)
+				if s.observer != nil {
+					s.observeRequest(r, rec, elapsed)
+				}
+				if al.Enabled {
+					s.logRequest(r, rec, st, start, elapsed, headers)
+				}
+			}()
 		}
 		next.ServeHTTP(rec, r)
 	})
 }
 
 // observeRequest tells the Observer about a request that was answered.
-func (s *Server) observeRequest(r *http.Request, rec *recorder, start time.Time) {
+func (s *Server) observeRequest(r *http.Request, rec *recorder, elapsed time.Duration) {
 	status := rec.status
 	if status == 0 {
 		status = http.StatusOK
 	}
-	s.observer.HTTPRequest(r.Method, s.routeOf(r.URL.Path), status, time.Since(start))
+	s.observer.HTTPRequest(r.Method, s.routeOf(r.URL.Path), status, elapsed)
 }
 
-func (s *Server) logRequest(r *http.Request, rec *recorder, st *requestState, start time.Time, headers headerFilter) {
-	elapsed := time.Since(start)
+func (s *Server) logRequest(r *http.Request, rec *recorder, st *requestState, start time.Time, elapsed time.Duration, headers headerFilter) {
 	level := slog.LevelInfo
 	if r.URL.Path == PathHealth || r.URL.Path == PathReady {
 		level = slog.LevelDebug

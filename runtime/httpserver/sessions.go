@@ -198,12 +198,17 @@ func (reg *sessionRegistry) open(owner string, kind sessionKind) (*session, []*s
 // the other transport, or another owner's) gives nil, which callers answer
 // with the same 404 whatever the reason.
 func (reg *sessionRegistry) use(id, owner string, kind sessionKind) (*session, []*session) {
+	return reg.useAt(id, owner, kind, reg.now())
+}
+
+// useAt is use at the time now: a request's arrival, read once for the
+// request rather than again here.
+func (reg *sessionRegistry) useAt(id, owner string, kind sessionKind, now time.Time) (*session, []*session) {
 	if !wellFormedSessionID(id) {
 		return nil, nil
 	}
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
-	now := reg.now()
 	s := reg.byID[id]
 	if s != nil && len(s.streams) == 0 && now.Sub(s.lastUsed) > reg.idle {
 		s = nil // idled out: expire below ends it
@@ -360,6 +365,9 @@ func (w discardWriter) WriteHeader(int)             {}
 type issuedKey struct{}
 
 func issuedFrom(ctx context.Context) string {
+	if st := stateFrom(ctx); st != nil {
+		return st.issued
+	}
 	id, _ := ctx.Value(issuedKey{}).(string)
 	return id
 }
@@ -369,15 +377,23 @@ func issuedFrom(ctx context.Context) string {
 // valid.
 type idManager struct {
 	srv    *Server
-	issued string // the id bindSessions opened for this initialize
+	issued string   // the id bindSessions opened for this initialize
+	bound  *session // the live session bindSessions found for this request
 }
 
-// ResolveSessionIdManager implements server.SessionIdManagerResolver.
+// ResolveSessionIdManager implements server.SessionIdManagerResolver. A
+// request's manager lives in its state, so that resolving allocates
+// nothing.
 func (m *idManager) ResolveSessionIdManager(r *http.Request) server.SessionIdManager {
-	if r != nil {
-		if id := issuedFrom(r.Context()); id != "" {
-			return &idManager{srv: m.srv, issued: id}
-		}
+	if r == nil {
+		return m
+	}
+	if st := stateFrom(r.Context()); st != nil {
+		st.ids = idManager{srv: m.srv, issued: issuedFrom(r.Context()), bound: st.session}
+		return &st.ids
+	}
+	if id := issuedFrom(r.Context()); id != "" {
+		return &idManager{srv: m.srv, issued: id}
 	}
 	return m
 }
@@ -387,8 +403,13 @@ func (m *idManager) ResolveSessionIdManager(r *http.Request) server.SessionIdMan
 // session) it returns "", which names no session.
 func (m *idManager) Generate() string { return m.issued }
 
-// Validate reports an error for any id that is not a live session.
+// Validate reports an error for any id that is not a live session. The
+// session bindSessions has just found live and the caller's is not looked
+// up again.
 func (m *idManager) Validate(id string) (bool, error) {
+	if m.bound != nil && m.bound.id == id {
+		return false, nil
+	}
 	if !m.srv.sessions.exists(id) {
 		return false, errors.New("session not found")
 	}
@@ -465,7 +486,13 @@ func (s *Server) bindSessions(next http.Handler) http.Handler {
 		}
 
 		if !opening {
-			sess, ended := s.sessions.use(id, owner, kind)
+			var sess *session
+			var ended []*session
+			if st != nil && !st.start.IsZero() {
+				sess, ended = s.sessions.useAt(id, owner, kind, st.start)
+			} else {
+				sess, ended = s.sessions.use(id, owner, kind)
+			}
 			s.endSessions(ended)
 			if sess == nil {
 				writeSessionNotFound(w)
@@ -489,7 +516,12 @@ func (s *Server) bindSessions(next http.Handler) http.Handler {
 			st.session = sess
 		}
 		rec := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), issuedKey{}, sess.id)))
+		if st != nil {
+			st.issued = sess.id
+		} else {
+			r = r.WithContext(context.WithValue(r.Context(), issuedKey{}, sess.id))
+		}
+		next.ServeHTTP(rec, r)
 		// A legacy SSE session lives as long as its stream; an initialize
 		// that failed leaves no session behind.
 		if kind == kindSSE || rec.status != http.StatusOK {

@@ -74,6 +74,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Getenv reads the OTEL_* variables; os.Getenv when nil.
 	Getenv func(string) string
+	// Received is when the transport received the request of a context
+	// (httpserver.ReceivedAt), zero when it does not know: an untraced
+	// request's duration counts from then, without a clock reading of its
+	// own. Without it, or when it says zero, durations start when mcp-go
+	// begins the request.
+	Received func(context.Context) time.Time
 }
 
 // Telemetry records the metrics and spans of one server. Its methods are
@@ -81,6 +87,7 @@ type Options struct {
 type Telemetry struct {
 	logger    *slog.Logger
 	transport string // network.transport: "tcp" or "pipe"
+	received  func(context.Context) time.Time
 
 	registry *registry
 	metrics  *metrics
@@ -114,6 +121,7 @@ func Start(ctx context.Context, opts Options) *Telemetry {
 	t := &Telemetry{
 		logger:    logger,
 		transport: networkTransport(opts.Transport),
+		received:  opts.Received,
 		registry:  &registry{},
 	}
 	t.metrics = newMetrics(t.registry, opts.Service, opts.Version)

@@ -514,3 +514,30 @@ func BenchmarkHandleMessage(b *testing.B) {
 		run(b, newTestServer(tel))
 	})
 }
+
+// TestReceivedStartsTheDuration: with Options.Received, an untraced
+// request's duration counts from when the transport received it; without
+// a time from it (zero), from when mcp-go began the request.
+func TestReceivedStartsTheDuration(t *testing.T) {
+	type arrival struct{}
+	tel := Start(context.Background(), Options{Service: "test", Version: "1.0.0", Transport: "http", Logger: testLogger(t),
+		Getenv: func(string) string { return "" },
+		Received: func(ctx context.Context) time.Time {
+			at, _ := ctx.Value(arrival{}).(time.Time)
+			return at
+		}})
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	s := newTestServer(tel)
+	call := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hello_world"}}`)
+	s.HandleMessage(context.WithValue(context.Background(), arrival{}, time.Now().Add(-3*time.Second)), call)
+	s.HandleMessage(context.Background(), call)
+
+	m := series(scrape(t, tel), MetricOperationDuration, map[string]string{"gen_ai_tool_name": "hello_world"})
+	if m == nil {
+		t.Fatal("no series of the tools/call")
+	}
+	h := m.GetHistogram()
+	if h.GetSampleCount() != 2 || h.GetSampleSum() < 3 || h.GetSampleSum() > 4 {
+		t.Errorf("2 calls, one received 3 s before it ran: count %d, sum %g s", h.GetSampleCount(), h.GetSampleSum())
+	}
+}

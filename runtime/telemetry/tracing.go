@@ -268,6 +268,9 @@ func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKi
 			op.start = ro.StartTime()
 		}
 	}
+	if op.start.IsZero() && rt.t.received != nil {
+		op.start = rt.t.received(ctx)
+	}
 	if op.start.IsZero() {
 		op.start = time.Now()
 	}
