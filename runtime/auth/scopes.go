@@ -155,6 +155,13 @@ func (a *Authenticator) ToolFilter(ctx context.Context, tools []mcp.Tool) []mcp.
 		return tools
 	}
 	id := a.callerOf(ctx)
+	if len(tools) == 1 {
+		// The tool of a tools/call: answered without copying a Tool.
+		if id.lacksAny(a.toolScopes[tools[0].Name]) {
+			return tools[:0]
+		}
+		return tools
+	}
 	out := make([]mcp.Tool, 0, len(tools))
 	for _, t := range tools {
 		if !id.lacksAny(a.toolScopes[t.Name]) {

@@ -192,6 +192,16 @@ func TestCodeScopesEnforced(t *testing.T) {
 	if len(listed) != 1 || listed[0].Name != "hello_world" {
 		t.Errorf("tools/list for a caller without code:write = %+v, want hello_world only", listed)
 	}
+	// The one tool mcp-go filters for a tools/call.
+	for _, c := range []struct {
+		ctx  context.Context
+		tool string
+		kept bool
+	}{{lacking, "code_tool", false}, {holding, "code_tool", true}, {lacking, "hello_world", true}} {
+		if got := authn.ToolFilter(c.ctx, []mcp.Tool{mcp.NewTool(c.tool)}); (len(got) == 1 && got[0].Name == c.tool) != c.kept {
+			t.Errorf("tools/call %s filtered to %+v, want kept %v", c.tool, got, c.kept)
+		}
+	}
 }
 
 // A scope declared in code must be a valid scope, as one of the config.

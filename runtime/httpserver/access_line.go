@@ -194,7 +194,7 @@ func (l *accessLine) headers(h http.Header, f headerFilter) {
 	var stack [32]entry
 	names := stack[:0]
 	for name := range h {
-		switch f[http.CanonicalHeaderKey(name)] {
+		switch f.of(http.CanonicalHeaderKey(name)) {
 		case headerExcluded:
 		case headerRedacted:
 			names = append(names, entry{name, true})
@@ -303,11 +303,16 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 }()
 
 func appendJSONContent(b []byte, s string) []byte {
-	start := 0
+	start, next := 0, 0
 	for i := 0; i < len(s); {
-		if n := safeWords(s[i:]); n > 0 {
-			i += n
-			continue
+		if i >= next {
+			// Whole words that need no escaping, then byte by byte
+			// through the word (or the tail) that ended the run.
+			i += safeWords(s[i:])
+			next = i + 8
+			if i >= len(s) {
+				break
+			}
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {

@@ -131,7 +131,8 @@ func TestAppendJSONContentMatchesSlog(t *testing.T) {
 			check(base[:i] + string([]byte{byte(c)}) + base[i+1:])
 		}
 	}
-	for _, s := range []string{"", "\u2028", "é", "ascii then é", "\xff\xfe", "0123456789abcdef\u2029", `""""""""\\\\`} {
+	for _, s := range []string{"", "\u2028", "é", "ascii then é", "\xff\xfe", "0123456789abcdef\u2029", `""""""""\\\\`,
+		"ab\"cd\\ef\x01gh\"ijklmnop\n", "abcdefgé\u2028xyz0123456789", "abcdef\u2029\xffghijklmnopq"} {
 		check(s)
 	}
 }

@@ -322,8 +322,26 @@ func milliseconds(d time.Duration) float64 {
 // headerFilter decides how each request header appears in the access log,
 // by canonical name (http.CanonicalHeaderKey, which allocates nothing for
 // names already in that form, as those of parsed requests are), so names
-// match case-insensitively. A header it does not name is logged as is.
-type headerFilter map[string]headerTreatment
+// match case-insensitively. A header it does not name is logged as is. It
+// is a list, not a map: it names a few headers, and a request's every
+// header is looked up in it.
+type headerFilter []headerRule
+
+// headerRule is the treatment of one header, by canonical name.
+type headerRule struct {
+	name string
+	how  headerTreatment
+}
+
+// of is the treatment of the header of canonical name.
+func (f headerFilter) of(name string) headerTreatment {
+	for _, r := range f {
+		if len(r.name) == len(name) && r.name == name {
+			return r.how
+		}
+	}
+	return headerLogged
+}
 
 // headerTreatment is how one header appears in the access log.
 type headerTreatment uint8
@@ -352,15 +370,19 @@ func credentialHeaders(a config.Auth) []string {
 }
 
 func newHeaderFilter(redact, exclude []string) headerFilter {
-	f := headerFilter{}
+	m := map[string]headerTreatment{}
 	for _, h := range exclude {
-		f[http.CanonicalHeaderKey(h)] = headerExcluded
+		m[http.CanonicalHeaderKey(h)] = headerExcluded
 	}
 	// An excluded header is not logged at all, redacted or not.
 	for _, h := range slices.Concat(alwaysRedacted, redact) {
-		if f[http.CanonicalHeaderKey(h)] != headerExcluded {
-			f[http.CanonicalHeaderKey(h)] = headerRedacted
+		if m[http.CanonicalHeaderKey(h)] != headerExcluded {
+			m[http.CanonicalHeaderKey(h)] = headerRedacted
 		}
+	}
+	f := make(headerFilter, 0, len(m))
+	for name, how := range m {
+		f = append(f, headerRule{name, how})
 	}
 	return f
 }

@@ -22,7 +22,7 @@ func TestCredentialHeadersRedactedWithJWTExternal(t *testing.T) {
 	}
 	f := newHeaderFilter(got, nil)
 	for _, h := range []string{"X-Jwt-Payload", "x-proxy-secret"} {
-		if f[http.CanonicalHeaderKey(h)] != headerRedacted {
+		if f.of(http.CanonicalHeaderKey(h)) != headerRedacted {
 			t.Errorf("%s is not redacted", h)
 		}
 	}
