@@ -39,9 +39,13 @@
 // log records made with that context carry trace_id and span_id (see
 // [LogHandler]).
 //
-// Durations and spans come from mcp-go's request tracing hooks, not from an
-// HTTP middleware: on the legacy SSE transport the HTTP request ends with
-// 202 before the tool runs, and stdio has no HTTP at all.
+// Durations and spans come from mcp-go, not from an HTTP middleware: on the
+// legacy SSE transport the HTTP request ends with 202 before the tool runs,
+// and stdio has no HTTP at all. With tracing on, and on stdio, mcp-go's
+// tracer times each request and opens its span. With tracing off on HTTP,
+// its request hooks record each request once it is answered, timed from
+// its arrival (Options.Received): a call then pays for no span object,
+// context or tool middleware that only spans need.
 package telemetry
 
 import (
@@ -191,10 +195,13 @@ func (t *Telemetry) MetricsAddr() string {
 // Handler serves the metrics in the Prometheus text format.
 func (t *Telemetry) Handler() http.Handler { return t.registry.handler() }
 
-// ServerOptions install the request tracing of t on an MCP server: pass
-// them to server.NewMCPServer. They replace the server's hooks, so that
-// they must be the only server.WithHooks option.
+// ServerOptions install the request timing and tracing of t on an MCP
+// server: pass them to server.NewMCPServer. They replace the server's
+// hooks, so that they must be the only server.WithHooks option.
 func (t *Telemetry) ServerOptions() []server.ServerOption {
+	if t.fromHooks() {
+		return []server.ServerOption{server.WithHooks(t.hooks())}
+	}
 	opts := []server.ServerOption{
 		server.WithTracer(requestTracer{t}),
 		server.WithHooks(t.hooks()),
@@ -207,6 +214,16 @@ func (t *Telemetry) ServerOptions() []server.ServerOption {
 			server.WithMetaPropagator(metaPropagator{}))
 	}
 	return opts
+}
+
+// fromHooks reports whether requests are timed by mcp-go's request hooks
+// rather than by its tracer: with tracing off on the HTTP transports,
+// where Options.Received knows when each request arrived. mcp-go's tracer
+// gives every request a span object and a context of its own, and every
+// tool call a middleware, which only spans need; the hooks take what the
+// metrics need from the request and its result as they are.
+func (t *Telemetry) fromHooks() bool {
+	return t.tracer == nil && t.received != nil && t.transport == "tcp"
 }
 
 // Shutdown ends what Start began: the metrics listener closes and the spans

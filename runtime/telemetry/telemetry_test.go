@@ -21,15 +21,40 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
+	"github.com/mcpforge/mcpforge/runtime/envelope"
 	"github.com/mcpforge/mcpforge/runtime/promptargs"
 )
 
 // TestOperationMetrics: real calls by a real client, a failing one among
 // them, show up in the histogram with the convention's labels and buckets,
 // and nothing a client names that the server does not know becomes a label.
+// TestOperationMetrics: what mcp.server.operation.duration records, the
+// same whether mcp-go's tracer times the requests (tracing on, or stdio)
+// or its request hooks do (tracing off on HTTP, where the transport says
+// when each request arrived).
 func TestOperationMetrics(t *testing.T) {
-	tel := startTelemetry(t, "http")
-	c := connect(t, newTestServer(tel), nil)
+	t.Run("tracer", func(t *testing.T) {
+		tel := startTelemetry(t, "http")
+		if tel.fromHooks() {
+			t.Fatal("requests are timed by hooks without Options.Received")
+		}
+		testOperationMetrics(t, tel)
+	})
+	t.Run("hooks", func(t *testing.T) {
+		tel := Start(context.Background(), Options{Service: "test", Version: "1.0.0", Transport: "http", Logger: testLogger(t),
+			Getenv:   func(string) string { return "" },
+			Received: func(context.Context) time.Time { return time.Now().Add(-time.Millisecond) }})
+		t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+		if !tel.fromHooks() {
+			t.Fatal("requests are not timed by hooks with Options.Received, tracing off")
+		}
+		testOperationMetrics(t, tel)
+	})
+}
+
+func testOperationMetrics(t *testing.T, tel *Telemetry) {
+	s := newTestServer(tel)
+	c := connect(t, s, nil)
 
 	for range 3 {
 		if _, err := callTool(c, "hello_world", nil); err != nil {
@@ -54,6 +79,13 @@ func TestOperationMetrics(t *testing.T) {
 	get.Params.Name = "no-such-prompt"
 	if _, err := c.GetPrompt(context.Background(), get); err == nil {
 		t.Fatal("getting an unknown prompt succeeded")
+	}
+	// A method mcp-go does not have: answered without a hook. Its envelope
+	// is in the context, as the HTTP server puts it there.
+	unknown := []byte(`{"jsonrpc":"2.0","id":9,"method":"no/such-method","params":{}}`)
+	env := envelope.Parse(unknown)
+	if resp, ok := s.HandleMessage(envelope.WithHolder(context.Background(), &env), unknown).(mcp.JSONRPCError); !ok || resp.Error.Code != mcp.METHOD_NOT_FOUND {
+		t.Fatalf("no/such-method answered %+v, want -32601", resp)
 	}
 	// A prompts/get the argument checker answered before mcp-go saw it.
 	tel.PromptRefused(promptargs.Refusal{Prompt: "greeting", Protocol: mcp.LATEST_LEGACY_PROTOCOL_VERSION, Code: mcp.INVALID_PARAMS, Start: time.Now().Add(-time.Millisecond)})
@@ -82,6 +114,7 @@ func TestOperationMetrics(t *testing.T) {
 		{with("mcp_method_name", "prompts/get", "gen_ai_prompt_name", "greeting", "error_type", fmt.Sprint(mcp.INVALID_PARAMS)), 1},
 		{with("mcp_method_name", "prompts/get", "gen_ai_prompt_name", Other), 1},
 		{with("mcp_method_name", "initialize", "error_type", ""), 1},
+		{map[string]string{"mcp_method_name": Other, "error_type": fmt.Sprint(mcp.METHOD_NOT_FOUND), "network_transport": "tcp"}, 1},
 	} {
 		m := series(mfs, MetricOperationDuration, tt.labels)
 		if m == nil {
@@ -205,6 +238,21 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 	failed.End()
 	if n := testing.AllocsPerRun(1000, failed.End); n != 0 {
 		t.Errorf("recording a failed tools/call allocates %v times, want 0", n)
+	}
+
+	// Timed by the request hooks (fromHooks).
+	arrived := time.Now()
+	hooked := Start(context.Background(), Options{Service: "test", Version: "1.0.0", Transport: "http", Logger: testLogger(t),
+		Getenv: func(string) string { return "" }, Received: func(context.Context) time.Time { return arrived }})
+	t.Cleanup(func() { _ = hooked.Shutdown(context.Background()) })
+	var req mcp.CallToolRequest
+	req.Params.Name = "hello_world"
+	var message, result any = &req, mcp.NewToolResultText("hi")
+	ctx := context.Background()
+	answer := func() { hooked.answered(ctx, mcp.MethodToolsCall, message, result, nil) }
+	answer()
+	if n := testing.AllocsPerRun(1000, answer); n != 0 {
+		t.Errorf("recording a tools/call from the hooks allocates %v times, want 0", n)
 	}
 }
 
@@ -498,6 +546,15 @@ func BenchmarkHandleMessage(b *testing.B) {
 	})
 	b.Run("metrics", func(b *testing.B) {
 		tel := Start(context.Background(), Options{Service: "bench", Version: "1", Transport: "http", Logger: slog.New(slog.DiscardHandler), Getenv: func(string) string { return "" }})
+		defer tel.Shutdown(context.Background())
+		run(b, newTestServer(tel))
+	})
+	// As generated HTTP servers record them: timed from the request's
+	// arrival by mcp-go's request hooks, without its tracer.
+	b.Run("metrics-hooks", func(b *testing.B) {
+		arrived := time.Now()
+		tel := Start(context.Background(), Options{Service: "bench", Version: "1", Transport: "http", Logger: slog.New(slog.DiscardHandler), Getenv: func(string) string { return "" },
+			Received: func(context.Context) time.Time { return arrived }})
 		defer tel.Shutdown(context.Background())
 		run(b, newTestServer(tel))
 	})

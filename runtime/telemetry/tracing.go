@@ -24,6 +24,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/mcpforge/mcpforge/runtime/envelope"
 	"github.com/mcpforge/mcpforge/runtime/promptargs"
 )
 
@@ -368,6 +369,10 @@ func (op *operation) SetStatus(code tracing.StatusCode, description string) {
 	if !op.errSet && op.method == string(mcp.MethodToolsCall) {
 		op.toolError = true
 	}
+	if !op.errSet && methodName(op.method) == Other {
+		// mcp-go answers a method it does not have without a hook.
+		op.errSet, op.errCode = true, mcp.METHOD_NOT_FOUND
+	}
 	if op.errMessage == "" {
 		op.errMessage = description
 	}
@@ -516,13 +521,84 @@ type jsonrpcError interface {
 	ToJSONRPCError() mcp.JSONRPCError
 }
 
+// failed notes the error a request was answered with.
+func (op *operation) failed(err error) {
+	op.errSet, op.errCode = true, mcp.INTERNAL_ERROR
+	var je jsonrpcError
+	if errors.As(err, &je) {
+		op.errCode = je.ToJSONRPCError().Error.Code
+	}
+	// mcp-go looked the name up and did not find it: the name is the
+	// client's, not one of the server's, and must not become a label.
+	if errors.Is(err, server.ErrToolNotFound) || errors.Is(err, server.ErrPromptNotFound) {
+		op.unknown = true
+	}
+}
+
+// answered records a request mcp-go has answered, from its hooks (see
+// fromHooks): with result on success, err on failure. The request itself
+// names the tool or prompt, the result tells a tool error.
+func (t *Telemetry) answered(ctx context.Context, method mcp.MCPMethod, message, result any, err error) {
+	op := operation{t: t, method: string(method), protocol: protocolOf(ctx)}
+	switch m := message.(type) {
+	case *mcp.CallToolRequest:
+		op.tool = m.Params.Name
+		if r, ok := result.(*mcp.CallToolResult); ok && r != nil && r.IsError {
+			op.toolError = true
+		}
+	case *mcp.GetPromptRequest:
+		op.prompt = m.Params.Name
+	case *mcp.InitializeRequest:
+		if op.protocol == "" {
+			op.protocol = m.Params.ProtocolVersion
+		}
+	}
+	if err != nil {
+		op.failed(err)
+	}
+	t.recordOperation(op.key(), t.since(ctx))
+}
+
+// since is the time since the request of ctx arrived, 0 when the
+// transport does not say.
+func (t *Telemetry) since(ctx context.Context) time.Duration {
+	if at := t.received(ctx); !at.IsZero() {
+		return time.Since(at)
+	}
+	return 0
+}
+
+// unknownMethod records a request for a method mcp-go does not have, which
+// it answers with -32601 without a hook (see fromHooks); the request's
+// envelope, parsed by the HTTP server, names the method. A batch's
+// envelope describes its first message only, so batches are left out.
+func (t *Telemetry) unknownMethod(ctx context.Context, _ any, _ any) error {
+	if e := envelope.From(ctx); e != nil && !e.Batch && e.Method != "" && methodName(e.Method) == Other {
+		k := operationKey{method: Other, errorType: errorCodeText(mcp.METHOD_NOT_FOUND), protocol: protocolVersion(protocolOf(ctx)), transport: t.transport}
+		t.recordOperation(k, t.since(ctx))
+	}
+	return nil
+}
+
 // hooks fill in what mcp-go's span does not carry: the prompt name, the
 // JSON-RPC error code, the request id of a traced request; and time the
 // sessions. The tool's name and isError results reach the span itself (see
 // operation.SetAttributes and SetStatus): a tools/call, the request that
-// matters most, runs no hook of ours unless it fails.
+// matters most, runs no hook of ours unless it fails. Without a tracer
+// (fromHooks), the hooks record every request themselves.
 func (t *Telemetry) hooks() *server.Hooks {
 	h := &server.Hooks{}
+	if t.fromHooks() {
+		h.AddOnRequestInitialization(t.unknownMethod)
+		h.AddOnSuccess(func(ctx context.Context, _ any, method mcp.MCPMethod, message, result any) {
+			t.answered(ctx, method, message, result, nil)
+		})
+		h.AddOnError(func(ctx context.Context, _ any, method mcp.MCPMethod, message any, err error) {
+			t.answered(ctx, method, message, nil, err)
+		})
+		t.sessionHooks(h)
+		return h
+	}
 	if t.tracer != nil {
 		// Only spans carry the id; a hook on every request costs.
 		h.AddBeforeAny(func(ctx context.Context, id any, _ mcp.MCPMethod, _ any) {
@@ -542,21 +618,16 @@ func (t *Telemetry) hooks() *server.Hooks {
 		}
 	})
 	h.AddOnError(func(ctx context.Context, _ any, _ mcp.MCPMethod, _ any, err error) {
-		op := operationOf(ctx)
-		if op == nil {
-			return
-		}
-		op.errSet, op.errCode = true, mcp.INTERNAL_ERROR
-		var je jsonrpcError
-		if errors.As(err, &je) {
-			op.errCode = je.ToJSONRPCError().Error.Code
-		}
-		// mcp-go looked the name up and did not find it: the name is the
-		// client's, not one of the server's, and must not become a label.
-		if errors.Is(err, server.ErrToolNotFound) || errors.Is(err, server.ErrPromptNotFound) {
-			op.unknown = true
+		if op := operationOf(ctx); op != nil {
+			op.failed(err)
 		}
 	})
+	t.sessionHooks(h)
+	return h
+}
+
+// sessionHooks time the sessions.
+func (t *Telemetry) sessionHooks(h *server.Hooks) {
 	h.AddOnRegisterSession(func(_ context.Context, s server.ClientSession) {
 		t.sessionStarted(s.SessionID())
 	})
@@ -567,7 +638,6 @@ func (t *Telemetry) hooks() *server.Hooks {
 		}
 		t.sessionEnded(s.SessionID(), protocol)
 	})
-	return h
 }
 
 // sessionStarted notes when session id began.

@@ -40,7 +40,11 @@ func BenchmarkObservabilityCost(b *testing.B) {
 	off.AddTool(mcp.NewTool("hello_world"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText("hello"), nil
 	})
-	metricsOnly := Start(context.Background(), Options{Service: "bench", Version: "1", Transport: "http", Logger: quiet, Getenv: func(string) string { return "" }})
+	// Metrics as a generated HTTP server records them without tracing:
+	// from mcp-go's request hooks, timed from the request's arrival.
+	arrived := time.Now()
+	metricsOnly := Start(context.Background(), Options{Service: "bench", Version: "1", Transport: "http", Logger: quiet, Getenv: func(string) string { return "" },
+		Received: func(context.Context) time.Time { return arrived }})
 	defer metricsOnly.Shutdown(context.Background())
 	traced := Start(context.Background(), Options{Service: "bench", Version: "1", Transport: "http", Logger: quiet, Getenv: func(k string) string { return env[k] }})
 	defer traced.Shutdown(context.Background())
