@@ -71,13 +71,67 @@ func checkObservability(t *testing.T, bin string, sec *security, a variantAnswer
 	recv := newOTLPReceiver(t)
 	withOTel := *sec
 	withOTel.env = append(slices.Clone(sec.env), recv.env(sec.envPrefix)...)
-	p := startServer(t, bin, &withOTel, "--transport", transport)
+	p, mfs := exerciseMetrics(t, bin, &withOTel, a, transport)
+	checkOperationMetrics(t, mfs, a)
+
+	// Spans are flushed when the server stops.
+	if err := p.stop(t, syscall.SIGTERM); err != nil {
+		t.Errorf("server exit after SIGTERM: %v", err)
+	}
+	spans := recv.waitFor(t, func(s []*tracepb.Span) bool { return len(spansNamed(s, "tools/call hello_world")) >= 3 })
+	calls := spansNamed(spans, "tools/call hello_world")
+	var fromMeta, fromHeader int
+	for _, s := range calls {
+		if s.GetKind() != tracepb.Span_SPAN_KIND_SERVER {
+			t.Errorf("span %q has kind %v, want SERVER", s.GetName(), s.GetKind())
+		}
+		attrs := spanAttributes(s)
+		if attrs["mcp.method.name"] != "tools/call" || attrs["gen_ai.tool.name"] != "hello_world" || attrs["network.transport"] != "tcp" || attrs["mcp.protocol.version"] != metricsVersion {
+			t.Errorf("span attributes %v, want tools/call, hello_world, tcp, %s", attrs, metricsVersion)
+		}
+		switch hex.EncodeToString(s.GetTraceId()) {
+		case metaTraceID:
+			fromMeta++
+		case headerTraceID:
+			fromHeader++
+		}
+	}
+	if fromMeta != 1 {
+		t.Errorf("%d tools/call spans continue the _meta traceparent's trace, want 1", fromMeta)
+	}
+	if fromHeader != 2 {
+		t.Errorf("%d tools/call spans continue the HTTP traceparent header's trace, want 2 (the _meta one wins over it)", fromHeader)
+	}
+	if len(spansNamed(spans, "tools/call")) == 0 {
+		t.Error("no span for the call of an unknown tool (named tools/call, without target)")
+	}
+
+	// Without an OTLP endpoint, mcp-go's request hooks time the requests
+	// instead of its tracer: the same metrics.
+	t.Run("untraced", func(t *testing.T) {
+		p, mfs := exerciseMetrics(t, bin, sec, a, transport)
+		checkOperationMetrics(t, mfs, a)
+		if err := p.stop(t, syscall.SIGTERM); err != nil {
+			t.Errorf("server exit after SIGTERM: %v", err)
+		}
+	})
+
+	if slices.Contains(a.Transports, "stdio") {
+		t.Run("stdio", func(t *testing.T) { checkStdioSpans(t, bin, sec) })
+	}
+}
+
+// exerciseMetrics starts the server bin, makes real calls to it over
+// transport (among them a failing one) and returns the server and what its
+// metrics endpoint serves once the session's end is recorded.
+func exerciseMetrics(t *testing.T, bin string, sec *security, a variantAnswers, transport string) (*serverProcess, map[string]*dto.MetricFamily) {
+	t.Helper()
+	p := startServer(t, bin, sec, "--transport", transport)
 	metricsURL := waitMetricsURL(t, p)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	const version = "2025-11-25" // a session, whose end is recorded
-	sess := connectTraced(ctx, t, p, sec, transport, &mcpsdk.ClientSessionOptions{ProtocolVersion: version})
+	sess := connectTraced(ctx, t, p, sec, transport, &mcpsdk.ClientSessionOptions{ProtocolVersion: metricsVersion})
 	for range 2 {
 		if _, err := sess.CallTool(ctx, &mcpsdk.CallToolParams{Name: "hello_world", Arguments: map[string]any{"name": "Ada"}}); err != nil {
 			t.Fatalf("hello_world: %v", err)
@@ -99,14 +153,6 @@ func checkObservability(t *testing.T, bin string, sec *security, a variantAnswer
 		resp.Body.Close()
 	}
 
-	labels := map[string]string{"mcp_protocol_version": version, "network_transport": "tcp", "mcp_method_name": "tools/call"}
-	with := func(kv ...string) map[string]string {
-		m := maps.Clone(labels)
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
 	var mfs map[string]*dto.MetricFamily
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -116,6 +162,26 @@ func checkObservability(t *testing.T, bin string, sec *security, a variantAnswer
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	return p, mfs
+}
+
+// metricsVersion is the protocol of exerciseMetrics' session, whose end is
+// recorded.
+const metricsVersion = "2025-11-25"
+
+// checkOperationMetrics checks what exerciseMetrics' calls left in the
+// scrape mfs.
+func checkOperationMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, a variantAnswers) {
+	t.Helper()
+	const version = metricsVersion
+	labels := map[string]string{"mcp_protocol_version": version, "network_transport": "tcp", "mcp_method_name": "tools/call"}
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(labels)
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
 	}
 	for _, c := range []struct {
 		labels map[string]string
@@ -159,42 +225,6 @@ func checkObservability(t *testing.T, bin string, sec *security, a variantAnswer
 		}
 	}
 	checkDashboardMetrics(t, mfs)
-
-	// Spans are flushed when the server stops.
-	if err := p.stop(t, syscall.SIGTERM); err != nil {
-		t.Errorf("server exit after SIGTERM: %v", err)
-	}
-	spans := recv.waitFor(t, func(s []*tracepb.Span) bool { return len(spansNamed(s, "tools/call hello_world")) >= 3 })
-	calls := spansNamed(spans, "tools/call hello_world")
-	var fromMeta, fromHeader int
-	for _, s := range calls {
-		if s.GetKind() != tracepb.Span_SPAN_KIND_SERVER {
-			t.Errorf("span %q has kind %v, want SERVER", s.GetName(), s.GetKind())
-		}
-		attrs := spanAttributes(s)
-		if attrs["mcp.method.name"] != "tools/call" || attrs["gen_ai.tool.name"] != "hello_world" || attrs["network.transport"] != "tcp" || attrs["mcp.protocol.version"] != version {
-			t.Errorf("span attributes %v, want tools/call, hello_world, tcp, %s", attrs, version)
-		}
-		switch hex.EncodeToString(s.GetTraceId()) {
-		case metaTraceID:
-			fromMeta++
-		case headerTraceID:
-			fromHeader++
-		}
-	}
-	if fromMeta != 1 {
-		t.Errorf("%d tools/call spans continue the _meta traceparent's trace, want 1", fromMeta)
-	}
-	if fromHeader != 2 {
-		t.Errorf("%d tools/call spans continue the HTTP traceparent header's trace, want 2 (the _meta one wins over it)", fromHeader)
-	}
-	if len(spansNamed(spans, "tools/call")) == 0 {
-		t.Error("no span for the call of an unknown tool (named tools/call, without target)")
-	}
-
-	if slices.Contains(a.Transports, "stdio") {
-		t.Run("stdio", func(t *testing.T) { checkStdioSpans(t, bin, sec) })
-	}
 }
 
 // checkStdioSpans: a stdio server also continues the _meta traceparent,

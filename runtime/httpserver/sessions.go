@@ -389,7 +389,7 @@ func (m *idManager) ResolveSessionIdManager(r *http.Request) server.SessionIdMan
 		return m
 	}
 	if st := stateFrom(r.Context()); st != nil {
-		st.ids = idManager{srv: m.srv, issued: issuedFrom(r.Context()), bound: st.session}
+		st.ids = idManager{srv: m.srv, issued: st.issued, bound: st.session}
 		return &st.ids
 	}
 	if id := issuedFrom(r.Context()); id != "" {

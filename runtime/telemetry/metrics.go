@@ -222,6 +222,8 @@ func protocolVersion(v string) string {
 }
 
 // knownMethods are the MCP methods recorded by name; others are _OTHER.
+// They are the methods mcp-go's HandleMessage dispatches: without a tracer,
+// unknownMethod counts a request for any other as answered with -32601.
 var knownMethods = []string{
 	string(mcp.MethodInitialize), string(mcp.MethodPing), string(mcp.MethodServerDiscover),
 	string(mcp.MethodSubscriptionsListen), string(mcp.MethodSetLogLevel),

@@ -298,10 +298,15 @@ func encodeSpans(spans []sdktrace.ReadOnlySpan) []byte {
 			var sc []byte
 			sc = appendString(sc, fieldScopeName, sg.scope.Name)
 			sc = appendString(sc, fieldScopeVersion, sg.scope.Version)
-			ss := make([]byte, 0, 64+len(sg.spans)*320)
-			ss = appendMessage(ss, fieldScopeSpansScope, sc)
-			for _, s := range sg.spans {
-				ss = appendMessage(ss, fieldScopeSpansSpans, e.encodeSpan(s))
+			var ss []byte
+			for j, s := range sg.spans {
+				span := e.encodeSpan(s)
+				if j == 0 {
+					// Room for spans the size of the first, and some.
+					ss = make([]byte, 0, 64+len(sc)+len(sg.spans)*(len(span)+len(span)/8+4))
+					ss = appendMessage(ss, fieldScopeSpansScope, sc)
+				}
+				ss = appendMessage(ss, fieldScopeSpansSpans, span)
 			}
 			ss = appendString(ss, fieldScopeSpansSchema, sg.scope.SchemaURL)
 			scopes[i] = ss
@@ -330,6 +335,23 @@ type spanEncoder struct {
 
 // appendAttribute appends an attribute as the KeyValue field of b.
 func (e *spanEncoder) appendAttribute(b []byte, field protowire.Number, kv attribute.KeyValue) []byte {
+	if kv.Value.Type() == attribute.STRING {
+		// The usual attribute, written in place: its lengths are known
+		// before its bytes.
+		key, v := string(kv.Key), kv.Value.AsString()
+		anyLen := protowire.SizeTag(fieldAnyString) + protowire.SizeBytes(len(v))
+		kvLen := anyLen + protowire.SizeTag(fieldKeyValueValue) + protowire.SizeVarint(uint64(anyLen))
+		if key != "" {
+			kvLen += protowire.SizeTag(fieldKeyValueKey) + protowire.SizeBytes(len(key))
+		}
+		b = protowire.AppendTag(b, field, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(kvLen))
+		b = appendString(b, fieldKeyValueKey, key)
+		b = protowire.AppendTag(b, fieldKeyValueValue, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(anyLen))
+		b = protowire.AppendTag(b, fieldAnyString, protowire.BytesType)
+		return protowire.AppendString(b, v)
+	}
 	e.any = appendAnyValue(e.any[:0], kv.Value)
 	e.kv = appendString(e.kv[:0], fieldKeyValueKey, string(kv.Key))
 	e.kv = appendMessage(e.kv, fieldKeyValueValue, e.any)

@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
@@ -141,6 +143,39 @@ func TestOTLPEncoding(t *testing.T) {
 		}
 		if len(s.GetEvents()) != 1 || s.GetEvents()[0].GetName() != "exception" || len(s.GetLinks()) != 1 {
 			t.Errorf("events %v, links %v", s.GetEvents(), s.GetLinks())
+		}
+	}
+}
+
+// TestOTLPEncodingBatch: spans of different sizes in one request, each
+// with its own attributes, empty strings included.
+func TestOTLPEncodingBatch(t *testing.T) {
+	var stubs tracetest.SpanStubs
+	for i, n := range []int{0, 1, 40, 3} {
+		stub := tracetest.SpanStub{Name: fmt.Sprintf("span-%d", i), SpanKind: trace.SpanKindServer}
+		for j := range n {
+			stub.Attributes = append(stub.Attributes, attribute.String(fmt.Sprintf("k%d", j), strings.Repeat("v", j)))
+		}
+		stubs = append(stubs, stub)
+	}
+	var got coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(encodeSpans(stubs.Snapshots()), &got); err != nil {
+		t.Fatalf("not an ExportTraceServiceRequest: %v", err)
+	}
+	spans := got.GetResourceSpans()[0].GetScopeSpans()[0].GetSpans()
+	if len(spans) != len(stubs) {
+		t.Fatalf("%d spans, want %d", len(spans), len(stubs))
+	}
+	for i, s := range spans {
+		if s.GetName() != stubs[i].Name || len(s.GetAttributes()) != len(stubs[i].Attributes) {
+			t.Errorf("span %d: %s with %d attributes, want %s with %d", i, s.GetName(), len(s.GetAttributes()), stubs[i].Name, len(stubs[i].Attributes))
+			continue
+		}
+		for j, kv := range s.GetAttributes() {
+			v, ok := kv.GetValue().GetValue().(*commonpb.AnyValue_StringValue)
+			if kv.GetKey() != fmt.Sprintf("k%d", j) || !ok || v.StringValue != strings.Repeat("v", j) {
+				t.Errorf("span %d attribute %d: %v", i, j, kv)
+			}
 		}
 	}
 }
