@@ -207,10 +207,11 @@ func (l *accessLine) headers(h http.Header, f headerFilter) {
 	// calls; a request with many, in O(n log n).
 	if len(names) > len(stack) {
 		slices.SortFunc(names, func(a, b entry) int { return strings.Compare(a.name, b.name) })
-	}
-	for i := 1; i < len(names) && len(names) <= len(stack); i++ {
-		for j := i; j > 0 && names[j].name < names[j-1].name; j-- {
-			names[j], names[j-1] = names[j-1], names[j]
+	} else {
+		for i := 1; i < len(names); i++ {
+			for j := i; j > 0 && names[j].name < names[j-1].name; j-- {
+				names[j], names[j-1] = names[j-1], names[j]
+			}
 		}
 	}
 	l.openGroup("headers")
