@@ -2,11 +2,13 @@ package httpserver
 
 import (
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -142,11 +144,37 @@ func (l *accessLine) int(k string, v int64) {
 // (no exponent for the milliseconds this holds), with %g in text.
 func (l *accessLine) float(k string, v float64) {
 	l.key(k)
-	format := byte('g')
 	if l.json {
-		format = 'f'
+		l.b = appendThousandths(l.b, v)
+		return
 	}
-	l.b = strconv.AppendFloat(l.b, v, format, -1, 64)
+	l.b = strconv.AppendFloat(l.b, v, 'g', -1, 64)
+}
+
+// appendThousandths appends v as strconv.AppendFloat(b, v, 'f', -1, 64)
+// does. A duration in milliseconds to the microsecond, the usual v, is a
+// whole number of thousandths: its shortest form is that number's digits
+// with the point put in, written without the float formatter. Anything
+// else goes to the formatter.
+func appendThousandths(b []byte, v float64) []byte {
+	if !(v >= 0 && v < 1e12) {
+		return strconv.AppendFloat(b, v, 'f', -1, 64)
+	}
+	k := int64(math.Round(v * 1000))
+	if float64(k)/1000 != v {
+		return strconv.AppendFloat(b, v, 'f', -1, 64)
+	}
+	b = strconv.AppendInt(b, k/1000, 10)
+	if frac := k % 1000; frac != 0 {
+		digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+		n := 3
+		for digits[n-1] == '0' {
+			n--
+		}
+		b = append(b, '.')
+		b = append(b, digits[:n]...)
+	}
+	return b
 }
 
 func (l *accessLine) bool(k string, v bool) {
@@ -158,11 +186,63 @@ func (l *accessLine) time(k string, t time.Time) {
 	l.key(k)
 	if l.json {
 		l.b = append(l.b, '"')
-		l.b = t.AppendFormat(l.b, time.RFC3339Nano)
+		l.b = appendStamp(l.b, t, false)
 		l.b = append(l.b, '"')
 		return
 	}
-	l.b = t.AppendFormat(l.b, "2006-01-02T15:04:05.000Z07:00")
+	l.b = appendStamp(l.b, t, true)
+}
+
+// stampSecond is a second formatted once for the lines of that second:
+// "2006-01-02T15:04:05" and the zone, "Z07:00".
+type stampSecond struct {
+	unix       int64
+	loc        *time.Location
+	date, zone string
+}
+
+// lastStamp is the second of the latest line.
+var lastStamp atomic.Pointer[stampSecond]
+
+// appendStamp appends t as t.AppendFormat does with time.RFC3339Nano (as
+// slog's JSON handler writes times) or, with millis, with
+// "2006-01-02T15:04:05.000Z07:00" (its text handler). Everything but the
+// fraction is the same for every line of a second, and is formatted once
+// per second.
+func appendStamp(b []byte, t time.Time, millis bool) []byte {
+	unix, loc := t.Unix(), t.Location()
+	st := lastStamp.Load()
+	if st == nil || st.unix != unix || st.loc != loc {
+		whole := t.Add(-time.Duration(t.Nanosecond())).Format(time.RFC3339)
+		if y := t.Year(); y < 0 || y > 9999 || len(whole) < 20 {
+			if millis {
+				return t.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+			}
+			return t.AppendFormat(b, time.RFC3339Nano)
+		}
+		st = &stampSecond{unix: unix, loc: loc, date: whole[:19], zone: whole[19:]}
+		lastStamp.Store(st)
+	}
+	b = append(b, st.date...)
+	ns := t.Nanosecond()
+	var digits [9]byte
+	for i := 8; i >= 0; i-- {
+		digits[i] = byte('0' + ns%10)
+		ns /= 10
+	}
+	switch {
+	case millis:
+		b = append(b, '.')
+		b = append(b, digits[:3]...)
+	case t.Nanosecond() != 0:
+		n := 9
+		for digits[n-1] == '0' {
+			n--
+		}
+		b = append(b, '.')
+		b = append(b, digits[:n]...)
+	}
+	return append(b, st.zone...)
 }
 
 func (l *accessLine) openGroup(k string) {
@@ -190,16 +270,21 @@ func (l *accessLine) headers(h http.Header, f headerFilter) {
 	type entry struct {
 		name   string
 		redact bool
+		plain  bool // see plainName
 	}
 	var stack [32]entry
 	names := stack[:0]
 	for name := range h {
-		switch f.of(http.CanonicalHeaderKey(name)) {
+		plain, canonical := plainName(name), name
+		if !plain {
+			canonical = http.CanonicalHeaderKey(name)
+		}
+		switch f.of(canonical) {
 		case headerExcluded:
 		case headerRedacted:
-			names = append(names, entry{name, true})
+			names = append(names, entry{name, true, plain})
 		default:
-			names = append(names, entry{name, false})
+			names = append(names, entry{name, false, plain})
 		}
 	}
 	// By name, so that a line does not depend on map order: the few
@@ -216,7 +301,11 @@ func (l *accessLine) headers(h http.Header, f headerFilter) {
 	}
 	l.openGroup("headers")
 	for _, e := range names {
-		l.escapedKey(e.name)
+		if e.plain {
+			l.key(e.name)
+		} else {
+			l.escapedKey(e.name)
+		}
 		switch vals := h[e.name]; {
 		case e.redact:
 			l.value(redacted)
@@ -227,6 +316,32 @@ func (l *accessLine) headers(h http.Header, f headerFilter) {
 		}
 	}
 	l.closeGroup()
+}
+
+// plainName reports whether name is in canonical form (as
+// http.CanonicalHeaderKey writes it) and made of letters, digits and
+// hyphens only, as the names of parsed requests nearly always are: the
+// header filter looks it up as it is, and it is written without escaping,
+// in one scan instead of the two those would take.
+func plainName(name string) bool {
+	upper := true // the next letter starts a word
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z':
+			if upper {
+				return false
+			}
+		case 'A' <= c && c <= 'Z':
+			if !upper {
+				return false
+			}
+		case '0' <= c && c <= '9', c == '-':
+		default:
+			return false
+		}
+		upper = name[i] == '-'
+	}
+	return name != ""
 }
 
 func (l *accessLine) value(v string) {

@@ -5,8 +5,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -241,5 +244,84 @@ func TestAccessLineHeadersSorted(t *testing.T) {
 			}
 			last = at
 		}
+	}
+}
+
+// TestPlainName: a name plainName accepts is its own canonical form and
+// needs no escaping; the usual names are accepted; and a name it refuses
+// is still matched by the filter case-insensitively.
+func TestPlainName(t *testing.T) {
+	for _, name := range []string{"Accept", "Content-Type", "Mcp-Session-Id", "X-B3-Traceid", "X-2fa", "A", "A-", "-A"} {
+		if !plainName(name) {
+			t.Errorf("plainName(%q) = false, want true", name)
+		}
+	}
+	for _, name := range []string{"", "content-type", "Content-type", "X_Y", "X-\"Odd\\Name\x01", "Äb", "X.Y", "X Y", "MCP-Session-Id"} {
+		if plainName(name) {
+			t.Errorf("plainName(%q) = true, want false", name)
+		}
+	}
+	for c := range 256 {
+		for _, name := range []string{string(rune(c)), "X" + string([]byte{byte(c)}) + "y", "X-" + string([]byte{byte(c)}) + "b"} {
+			if plainName(name) && (http.CanonicalHeaderKey(name) != name || string(appendJSONString(nil, name)) != `"`+name+`"`) {
+				t.Errorf("plainName(%q) = true, but it is not canonical or needs escaping", name)
+			}
+		}
+	}
+	l := accessLine{json: true, first: true}
+	l.headers(http.Header{"authorization": {"Bearer secret"}, "x-noise": {"dropped"}}, newHeaderFilter(nil, []string{"X-Noise"}))
+	if got := string(l.b); got != `"headers":{"authorization":"[REDACTED]"}` {
+		t.Errorf("non-canonical names: %s", got)
+	}
+}
+
+// TestAppendStamp: the per-second stamp writes what time.AppendFormat
+// writes, in every zone, whatever the fraction, across seconds and zones
+// in turn.
+func TestAppendStamp(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("x", 3600), time.FixedZone("y", -(9*3600 + 30*60)), time.FixedZone("z", 45)}
+	base := time.Date(2026, 11, 30, 23, 59, 58, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 5000 {
+		tm := base.Add(time.Duration(rng.Int64N(int64(4 * time.Second)))).In(zones[i%len(zones)])
+		switch i % 7 {
+		case 0:
+			tm = tm.Truncate(time.Second) // no fraction
+		case 1:
+			tm = tm.Truncate(time.Millisecond)
+		}
+		if got, want := string(appendStamp(nil, tm, false)), tm.Format(time.RFC3339Nano); got != want {
+			t.Fatalf("%v: got %s, want %s", tm, got, want)
+		}
+		if got, want := string(appendStamp(nil, tm, true)), tm.Format("2006-01-02T15:04:05.000Z07:00"); got != want {
+			t.Fatalf("%v with millis: got %s, want %s", tm, got, want)
+		}
+	}
+	for _, tm := range []time.Time{time.Date(10000, 1, 1, 0, 0, 0, 5, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), {}} {
+		if got, want := string(appendStamp(nil, tm, false)), tm.Format(time.RFC3339Nano); got != want {
+			t.Errorf("%v: got %s, want %s", tm, got, want)
+		}
+	}
+}
+
+// TestAppendThousandths: what strconv writes, for durations to the
+// microsecond and for any other number.
+func TestAppendThousandths(t *testing.T) {
+	check := func(v float64) {
+		t.Helper()
+		if got, want := string(appendThousandths(nil, v)), strconv.FormatFloat(v, 'f', -1, 64); got != want {
+			t.Fatalf("%v: got %s, want %s", v, got, want)
+		}
+	}
+	for us := range int64(200000) {
+		check(milliseconds(time.Duration(us) * time.Microsecond))
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200000 {
+		check(milliseconds(time.Duration(rng.Int64N(int64(1 << 62)))))
+		check(rng.Float64() * 1e6)
+	}
+	for _, v := range []float64{0, 0.001, 0.1, 0.125, 1, 12345678.901, 999999999999.999, 1e12, 1e15, 1e21, -1, math.Inf(1), math.NaN(), 5e-324} {
+		check(v)
 	}
 }
