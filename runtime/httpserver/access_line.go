@@ -269,12 +269,13 @@ func (l *accessLine) closeGroup() {
 func (l *accessLine) headers(h http.Header, f headerFilter) {
 	type entry struct {
 		name   string
+		vals   []string
 		redact bool
 		plain  bool // see plainName
 	}
-	var stack [32]entry
+	var stack [16]entry
 	names := stack[:0]
-	for name := range h {
+	for name, vals := range h {
 		plain, canonical := plainName(name), name
 		if !plain {
 			canonical = http.CanonicalHeaderKey(name)
@@ -282,9 +283,9 @@ func (l *accessLine) headers(h http.Header, f headerFilter) {
 		switch f.of(canonical) {
 		case headerExcluded:
 		case headerRedacted:
-			names = append(names, entry{name, true, plain})
+			names = append(names, entry{name, vals, true, plain})
 		default:
-			names = append(names, entry{name, false, plain})
+			names = append(names, entry{name, vals, false, plain})
 		}
 	}
 	// By name, so that a line does not depend on map order: the few
@@ -306,13 +307,13 @@ func (l *accessLine) headers(h http.Header, f headerFilter) {
 		} else {
 			l.escapedKey(e.name)
 		}
-		switch vals := h[e.name]; {
+		switch {
 		case e.redact:
 			l.value(redacted)
-		case len(vals) == 1:
-			l.value(vals[0])
+		case len(e.vals) == 1:
+			l.value(e.vals[0])
 		default:
-			l.joined(vals)
+			l.joined(e.vals)
 		}
 	}
 	l.closeGroup()
