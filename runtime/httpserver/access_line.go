@@ -226,15 +226,15 @@ func appendStamp(b []byte, t time.Time, millis bool) []byte {
 	b = append(b, st.date...)
 	ns := t.Nanosecond()
 	var digits [9]byte
-	for i := 8; i >= 0; i-- {
-		digits[i] = byte('0' + ns%10)
-		ns /= 10
+	for i, n := 8, ns; i >= 0; i-- {
+		digits[i] = byte('0' + n%10)
+		n /= 10
 	}
 	switch {
 	case millis:
 		b = append(b, '.')
 		b = append(b, digits[:3]...)
-	case t.Nanosecond() != 0:
+	case ns != 0:
 		n := 9
 		for digits[n-1] == '0' {
 			n--

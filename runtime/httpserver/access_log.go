@@ -40,8 +40,10 @@ const redacted = "[REDACTED]"
 
 // requestState carries what the middleware learns about a request to the
 // access log, which runs outermost and writes its line once the request has
-// been answered. The fields other than requestID are written and read on the
-// goroutine serving the request.
+// been answered. requestID and start are fixed before the request enters the
+// chain; the other fields are written on the goroutine serving the request,
+// before it hands the request to mcp-go (whose legacy SSE transport reads
+// them on a goroutine of its own).
 //
 // The state is also the request's context node: it answers its own key and
 // envelope.From (as the envelope.Holder) and hands every other key to the
@@ -224,11 +226,10 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	headers := newHeaderFilter(slices.Concat(al.RedactHeaders, credentialHeaders(s.cfg.Middleware.JWT)), al.ExcludeHeaders)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		st := &requestState{Context: r.Context(), requestID: incomingRequestID(r.Header)}
+		st := &requestState{Context: r.Context(), requestID: incomingRequestID(r.Header), start: start}
 		st.idHeader[0] = st.requestID
 		w.Header()[HeaderRequestID] = st.idHeader[:] // the name is canonical
 		r = r.WithContext(st)
-		st.start = start
 		rec := &st.rec
 		rec.ResponseWriter = w
 		if al.Enabled || s.observer != nil {

@@ -360,16 +360,13 @@ func (w discardWriter) Header() http.Header         { return w.header }
 func (w discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w discardWriter) WriteHeader(int)             {}
 
-// issuedKey carries the id of a session opened by bindSessions to mcp-go's
-// id generators, which see the request context.
-type issuedKey struct{}
-
+// issuedFrom is the id of the session bindSessions opened for the request
+// of ctx, which mcp-go's id generators see; "" when it opened none.
 func issuedFrom(ctx context.Context) string {
 	if st := stateFrom(ctx); st != nil {
 		return st.issued
 	}
-	id, _ := ctx.Value(issuedKey{}).(string)
-	return id
+	return ""
 }
 
 // idManager is the streamable HTTP session id manager mcp-go consults: ids
@@ -391,9 +388,6 @@ func (m *idManager) ResolveSessionIdManager(r *http.Request) server.SessionIdMan
 	if st := stateFrom(r.Context()); st != nil {
 		st.ids = idManager{srv: m.srv, issued: st.issued, bound: st.session}
 		return &st.ids
-	}
-	if id := issuedFrom(r.Context()); id != "" {
-		return &idManager{srv: m.srv, issued: id}
 	}
 	return m
 }
@@ -488,7 +482,7 @@ func (s *Server) bindSessions(next http.Handler) http.Handler {
 		if !opening {
 			var sess *session
 			var ended []*session
-			if st != nil && !st.start.IsZero() {
+			if st != nil {
 				sess, ended = s.sessions.useAt(id, owner, kind, st.start)
 			} else {
 				sess, ended = s.sessions.use(id, owner, kind)
@@ -513,14 +507,9 @@ func (s *Server) bindSessions(next http.Handler) http.Handler {
 			return
 		}
 		if st != nil {
-			st.session = sess
+			st.session, st.issued = sess, sess.id
 		}
 		rec := &statusWriter{ResponseWriter: w}
-		if st != nil {
-			st.issued = sess.id
-		} else {
-			r = r.WithContext(context.WithValue(r.Context(), issuedKey{}, sess.id))
-		}
 		next.ServeHTTP(rec, r)
 		// A legacy SSE session lives as long as its stream; an initialize
 		// that failed leaves no session behind.

@@ -43,9 +43,10 @@
 // legacy SSE transport the HTTP request ends with 202 before the tool runs,
 // and stdio has no HTTP at all. With tracing on, and on stdio, mcp-go's
 // tracer times each request and opens its span. With tracing off on HTTP,
-// its request hooks record each request once it is answered, timed from
-// its arrival (Options.Received): a call then pays for no span object,
-// context or tool middleware that only spans need.
+// its request hooks record each request once it is answered: a call then
+// pays for no span object, context or tool middleware that only spans
+// need. Either way an HTTP request counts from its arrival
+// (Options.Received).
 package telemetry
 
 import (
@@ -79,10 +80,9 @@ type Options struct {
 	// Getenv reads the OTEL_* variables; os.Getenv when nil.
 	Getenv func(string) string
 	// Received is when the transport received the request of a context
-	// (httpserver.ReceivedAt), zero when it does not know: an untraced
-	// request's duration counts from then, without a clock reading of its
-	// own. Without it, or when it says zero, durations start when mcp-go
-	// begins the request.
+	// (httpserver.ReceivedAt), zero when it does not know: a request's
+	// duration counts from then. Without it, or when it says zero,
+	// durations start when mcp-go begins the request.
 	Received func(context.Context) time.Time
 }
 

@@ -572,18 +572,32 @@ func BenchmarkHandleMessage(b *testing.B) {
 	})
 }
 
-// TestReceivedStartsTheDuration: with Options.Received, an untraced
-// request's duration counts from when the transport received it; without
-// a time from it (zero), from when mcp-go began the request.
+// TestReceivedStartsTheDuration: with Options.Received, a request's
+// duration counts from when the transport received it, traced (mcp-go's
+// tracer times it) or not (its hooks do); without a time from it (zero),
+// from when mcp-go began the request.
 func TestReceivedStartsTheDuration(t *testing.T) {
+	t.Run("hooks", func(t *testing.T) {
+		testReceivedStartsTheDuration(t, func(string) string { return "" })
+	})
+	t.Run("traced", func(t *testing.T) {
+		traceTo(t, newOTLPReceiver(t))
+		testReceivedStartsTheDuration(t, nil)
+	})
+}
+
+func testReceivedStartsTheDuration(t *testing.T, getenv func(string) string) {
 	type arrival struct{}
 	tel := Start(context.Background(), Options{Service: "test", Version: "1.0.0", Transport: "http", Logger: testLogger(t),
-		Getenv: func(string) string { return "" },
+		Getenv: getenv,
 		Received: func(ctx context.Context) time.Time {
 			at, _ := ctx.Value(arrival{}).(time.Time)
 			return at
 		}})
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	if traced := getenv == nil; (tel.tracer != nil) != traced || tel.fromHooks() == traced {
+		t.Fatalf("tracing %v, timed by hooks %v", tel.tracer != nil, tel.fromHooks())
+	}
 	s := newTestServer(tel)
 	call := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hello_world"}}`)
 	s.HandleMessage(context.WithValue(context.Background(), arrival{}, time.Now().Add(-3*time.Second)), call)

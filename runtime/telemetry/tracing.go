@@ -259,18 +259,22 @@ func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKi
 	if op.protocol == "" {
 		op.protocol = protocolOf(ctx)
 	}
+	if rt.t.received != nil {
+		// Counted from the request's arrival when the transport knows
+		// it, traced or not, as the hooks count untraced requests.
+		op.start = rt.t.received(ctx)
+	}
 	if tr := rt.t.tracer; tr != nil {
 		// The name and most attributes are known only at the end (the
 		// tool, the error), where they are set.
 		ctx, op.span = tr.Start(ctx, op.method, serverSpan...)
-		// The span's clock is the operation's: one reading, not two.
 		if ro, ok := op.span.(sdktrace.ReadOnlySpan); ok {
 			op.recorded = ro
-			op.start = ro.StartTime()
+			if op.start.IsZero() {
+				// The span's clock is the operation's: one reading, not two.
+				op.start = ro.StartTime()
+			}
 		}
-	}
-	if op.start.IsZero() && rt.t.received != nil {
-		op.start = rt.t.received(ctx)
 	}
 	if op.start.IsZero() {
 		op.start = time.Now()

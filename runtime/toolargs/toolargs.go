@@ -8,9 +8,9 @@
 // Validate checks one call's arguments as mcp-go decoded them, without
 // marshalling anything and, when they are valid, without allocating. Only
 // a wrong call pays for its messages. AddTools puts that check in front of
-// the handler of each tool it adds to a server, schemas compiled once there; Check
-// compiles a list of tools at start-up, so that a schema the validator
-// cannot enforce stops the server before it serves.
+// the handler of each tool it adds to a server, schemas compiled once
+// there; Check compiles a list of tools at start-up, so that a schema
+// AddTools cannot enforce stops the server before it serves.
 //
 // # Why not mcp-go's validation
 //

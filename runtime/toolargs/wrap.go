@@ -45,8 +45,9 @@ func AddTools(s *server.MCPServer, tools ...server.ServerTool) {
 			continue
 		}
 		if reg := s.GetTool(t.Tool.Name); reg != nil {
-			checked = append(checked, Wrap(server.ServerTool{Tool: reg.Tool, Handler: t.Handler}))
+			t.Tool = reg.Tool
 		}
+		checked = append(checked, Wrap(t))
 	}
 	s.AddTools(checked...)
 }
