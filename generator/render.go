@@ -213,26 +213,26 @@ func formatGo(name string, src []byte) ([]byte, error) {
 	return out, nil
 }
 
-// copyRuntime copies the runtime packages (all their files, tests included)
-// to internal/<pkg>. Go files get their imports of other runtime packages
-// rewritten to the new module and a header saying where they came from.
+// copyRuntime copies the runtime packages (their Go files, tests included)
+// to internal/<pkg>, with their imports of other runtime packages rewritten
+// to the new module and a header saying where they came from. Other files
+// are left behind: go:embed takes whatever a package's directory holds,
+// such as the test binary and profile go test -cpuprofile writes there.
 func copyRuntime(set *FileSet, runtimeFS fs.FS, pkgs []string, d Data) error {
 	for _, pkg := range pkgs {
 		if _, err := fs.Stat(runtimeFS, pkg); err != nil {
 			return fmt.Errorf("runtime package %s is needed by this variant (see runtimePackages in generator/files.go) but package runtime does not embed it: %w", pkg, err)
 		}
 		err := fs.WalkDir(runtimeFS, pkg, func(src string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() {
+			if err != nil || e.IsDir() || !strings.HasSuffix(src, ".go") {
 				return err
 			}
 			data, err := fs.ReadFile(runtimeFS, src)
 			if err != nil {
 				return err
 			}
-			if strings.HasSuffix(src, ".go") {
-				if data, err = rewriteRuntimeGo(src, data, d.Module); err != nil {
-					return err
-				}
+			if data, err = rewriteRuntimeGo(src, data, d.Module); err != nil {
+				return err
 			}
 			return set.Add(path.Join("internal", src), data, fileMode)
 		})

@@ -81,6 +81,10 @@ var Handler http.Handler
 		"typedtool/typedtool.go":   {Data: []byte("// Package typedtool turns typed functions into tool handlers.\npackage typedtool\n")},
 		"typo/typo.go":             {Data: []byte("// Package typo measures edit distances.\npackage typo\n")},
 		"telemetry/telemetry.go":   {Data: []byte("// Package telemetry observes the server.\npackage telemetry\n")},
+		// What go test -cpuprofile leaves in a package's directory, which
+		// go:embed would take along: never copied.
+		"telemetry/telemetry.test": {Data: []byte("\x7fELF")},
+		"telemetry/cpu.prof":       {Data: []byte("profile")},
 	}
 }
 

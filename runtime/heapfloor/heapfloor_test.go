@@ -14,11 +14,11 @@ func TestPercentFor(t *testing.T) {
 		want        int
 	}{
 		{0, 0, 100},
-		{1 << 20, 0, 400},       // 1 MiB live: 16 MiB, by Go's minimum (4 MiB × 4)
-		{1 << 20, 1 << 20, 400}, // the same, roots or not
-		{6 << 20, 0, 166},       // 6 MiB live: 6 + 6 × 1.66 = 16 MiB
-		{6 << 20, 2 << 20, 125}, // the roots count towards Go's goal too
-		{4 << 20, 0, 300},       // 4 MiB live: 4 + 4 × 3 = 16 MiB
+		{1 << 20, 0, 800},       // 1 MiB live: 32 MiB, by Go's minimum (4 MiB × 8)
+		{1 << 20, 1 << 20, 800}, // the same, roots or not
+		{6 << 20, 0, 433},       // 6 MiB live: 6 + 6 × 4.33 = 32 MiB
+		{6 << 20, 2 << 20, 325}, // the roots count towards Go's goal too
+		{12 << 20, 0, 166},      // 12 MiB live: 12 + 12 × 1.66 = 32 MiB
 		{Floor / 2, 0, 100},     // from here on, Go's default
 		{64 << 20, 0, 100},
 		{1 << 20, 100 << 20, 100}, // never below the default
@@ -118,7 +118,7 @@ func TestHeapStaysNearTheFloor(t *testing.T) {
 		sink = make([]byte, 128<<10)
 	}
 	runtime.ReadMemStats(&after)
-	// About one per 16 MiB on an idle machine; on a busy one the loop can
+	// About one per 32 MiB on an idle machine; on a busy one the loop can
 	// outrun the collector's cycles, and only "not never" holds.
 	if gcs := after.NumGC - before.NumGC; gcs < 1 || gcs > 60 {
 		t.Errorf("%d collections for 375 MiB of garbage, want about one per %d MiB", gcs, Floor>>20)
