@@ -581,12 +581,17 @@ func TestReceivedStartsTheDuration(t *testing.T) {
 		testReceivedStartsTheDuration(t, func(string) string { return "" })
 	})
 	t.Run("traced", func(t *testing.T) {
-		traceTo(t, newOTLPReceiver(t))
-		testReceivedStartsTheDuration(t, nil)
+		r := newOTLPReceiver(t)
+		traceTo(t, r)
+		testReceivedStartsTheDurationTo(t, nil, r)
 	})
 }
 
 func testReceivedStartsTheDuration(t *testing.T, getenv func(string) string) {
+	testReceivedStartsTheDurationTo(t, getenv, nil)
+}
+
+func testReceivedStartsTheDurationTo(t *testing.T, getenv func(string) string, spans *otlpReceiver) {
 	type arrival struct{}
 	tel := Start(context.Background(), Options{Service: "test", Version: "1.0.0", Transport: "http", Logger: testLogger(t),
 		Getenv: getenv,
@@ -610,5 +615,20 @@ func testReceivedStartsTheDuration(t *testing.T, getenv func(string) string) {
 	h := m.GetHistogram()
 	if h.GetSampleCount() != 2 || h.GetSampleSum() < 3 || h.GetSampleSum() > 4 {
 		t.Errorf("2 calls, one received 3 s before it ran: count %d, sum %g s", h.GetSampleCount(), h.GetSampleSum())
+	}
+	if spans == nil {
+		return
+	}
+	// The spans too: the first from its arrival, the second from when
+	// mcp-go began it.
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var took []time.Duration
+	for _, s := range spans.received() {
+		took = append(took, time.Duration(s.GetEndTimeUnixNano()-s.GetStartTimeUnixNano()))
+	}
+	if len(took) != 2 || took[0] < 3*time.Second || took[0] > 4*time.Second || took[1] > time.Second {
+		t.Errorf("spans of a call received 3 s before it ran and of another: durations %v", took)
 	}
 }

@@ -266,8 +266,13 @@ func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKi
 	}
 	if tr := rt.t.tracer; tr != nil {
 		// The name and most attributes are known only at the end (the
-		// tool, the error), where they are set.
-		ctx, op.span = tr.Start(ctx, op.method, serverSpan...)
+		// tool, the error), where they are set. The span starts when the
+		// request arrived, as its duration counts, when the transport says.
+		opts := serverSpan
+		if !op.start.IsZero() {
+			opts = []trace.SpanStartOption{serverSpan[0], trace.WithTimestamp(op.start)}
+		}
+		ctx, op.span = tr.Start(ctx, op.method, opts...)
 		if ro, ok := op.span.(sdktrace.ReadOnlySpan); ok {
 			op.recorded = ro
 			if op.start.IsZero() {

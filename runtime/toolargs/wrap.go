@@ -31,6 +31,12 @@ func AddTools(s *server.MCPServer, tools ...server.ServerTool) {
 	// Register first with handlers that run nothing, to read back the
 	// schemas s publishes, then replace them: a call arriving in between
 	// (s already serving) fails rather than run unchecked.
+	s.AddTools(placeholders(tools)...)
+	s.AddTools(checked(s, tools)...)
+}
+
+// placeholders are tools with their handlers replaced by notReady.
+func placeholders(tools []server.ServerTool) []server.ServerTool {
 	pending := make([]server.ServerTool, len(tools))
 	for i, t := range tools {
 		if t.Handler != nil {
@@ -38,8 +44,13 @@ func AddTools(s *server.MCPServer, tools ...server.ServerTool) {
 		}
 		pending[i] = t
 	}
-	s.AddTools(pending...)
-	checked := make([]server.ServerTool, 0, len(tools))
+	return pending
+}
+
+// checked are tools with their handlers wrapped in the check of the
+// schemas s publishes for them.
+func checked(s *server.MCPServer, tools []server.ServerTool) []server.ServerTool {
+	out := make([]server.ServerTool, 0, len(tools))
 	for _, t := range tools {
 		if t.Handler == nil {
 			continue
@@ -47,9 +58,9 @@ func AddTools(s *server.MCPServer, tools ...server.ServerTool) {
 		if reg := s.GetTool(t.Tool.Name); reg != nil {
 			t.Tool = reg.Tool
 		}
-		checked = append(checked, Wrap(t))
+		out = append(out, Wrap(t))
 	}
-	s.AddTools(checked...)
+	return out
 }
 
 func notReady(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {

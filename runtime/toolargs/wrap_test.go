@@ -109,6 +109,38 @@ func TestAddToolsAnswersWithSentences(t *testing.T) {
 	}
 }
 
+// TestAddToolsRegistrationWindow: a call that arrives while AddTools is
+// between its two registrations is refused, and runs nothing unchecked.
+func TestAddToolsRegistrationWindow(t *testing.T) {
+	r := &ran{}
+	s := server.NewMCPServer("test", "1.0.0", server.WithStrictInputSchemaDefault())
+	tools := []server.ServerTool{{Tool: helloTool(), Handler: r.handler}}
+	ctx := context.Background()
+
+	s.AddTools(placeholders(tools)...)
+	for _, args := range []string{`{"name":"Ada"}`, `{}`} {
+		res, rpcErr := callTool(t, ctx, s, "hello_world", args)
+		got := rpcErr
+		if res != nil {
+			got += resultText(res)
+		}
+		if !strings.Contains(got, "the tool is being registered; call it again") {
+			t.Errorf("a call with %s during registration: result %+v, JSON-RPC error %q; want it refused", args, res, rpcErr)
+		}
+	}
+	if r.count() != 0 {
+		t.Errorf("the handler ran %d times before its check was in place", r.count())
+	}
+
+	s.AddTools(checked(s, tools)...)
+	if res, _ := callTool(t, ctx, s, "hello_world", `{}`); res == nil || resultText(res) != `missing required argument "name"` {
+		t.Errorf("after registration, a call missing its argument: %+v", res)
+	}
+	if res, _ := callTool(t, ctx, s, "hello_world", `{"name":"Ada"}`); res == nil || res.IsError || r.count() != 1 {
+		t.Errorf("after registration, a valid call: %+v (handler ran %d times)", res, r.count())
+	}
+}
+
 // TestAddToolsEachTool covers several tools, the server's strict default, a
 // raw schema and one that cannot be enforced.
 func TestAddToolsEachTool(t *testing.T) {
