@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -147,7 +148,9 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 					b.Fatalf("%s (%s): %d failed calls, e.g. %s", tg.name, era.name, res.Errors, res.Sample)
 				}
 				key := tg.name + "-" + era.name
-				b.Logf("round %d %-20s %8.0f calls/s %7.1f µs CPU/call", round, key, res.RPS, cpu.Seconds()*1e6/res.Requests)
+				// To stderr: the testing package keeps only the first
+				// lines a benchmark logs, and every round counts.
+				fmt.Fprintf(os.Stderr, "round %d %-20s %8.0f calls/s %7.1f µs CPU/call\n", round, key, res.RPS, cpu.Seconds()*1e6/res.Requests)
 				rates[key] = append(rates[key], res.RPS)
 				// The warm-up's calls are not counted but its CPU is: a
 				// slight overestimate, the same for every server.
