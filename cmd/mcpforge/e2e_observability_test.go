@@ -174,8 +174,7 @@ const metricsVersion = "2025-11-25"
 // scrape mfs.
 func checkOperationMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, a variantAnswers) {
 	t.Helper()
-	const version = metricsVersion
-	labels := map[string]string{"mcp_protocol_version": version, "network_transport": "tcp", "mcp_method_name": "tools/call"}
+	labels := map[string]string{"mcp_protocol_version": metricsVersion, "network_transport": "tcp", "mcp_method_name": "tools/call"}
 	with := func(kv ...string) map[string]string {
 		m := maps.Clone(labels)
 		for i := 0; i < len(kv); i += 2 {
@@ -213,7 +212,7 @@ func checkOperationMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, a var
 			}
 		}
 	}
-	if m := findSeries(mfs, "mcp_server_session_duration_seconds", map[string]string{"network_transport": "tcp", "mcp_protocol_version": version}); m.GetHistogram().GetSampleCount() == 0 {
+	if m := findSeries(mfs, "mcp_server_session_duration_seconds", map[string]string{"network_transport": "tcp", "mcp_protocol_version": metricsVersion}); m.GetHistogram().GetSampleCount() == 0 {
 		t.Errorf("no session duration recorded after the session ended:\n%s", familyText(mfs["mcp_server_session_duration_seconds"]))
 	}
 	if findSeries(mfs, "mcp_server_build_info", map[string]string{"service_name": a.Name}) == nil {

@@ -337,7 +337,7 @@ type headerRule struct {
 // of is the treatment of the header of canonical name.
 func (f headerFilter) of(name string) headerTreatment {
 	for _, r := range f {
-		if len(r.name) == len(name) && r.name == name {
+		if r.name == name {
 			return r.how
 		}
 	}

@@ -27,11 +27,10 @@ import (
 
 // TestOperationMetrics: real calls by a real client, a failing one among
 // them, show up in the histogram with the convention's labels and buckets,
-// and nothing a client names that the server does not know becomes a label.
-// TestOperationMetrics: what mcp.server.operation.duration records, the
-// same whether mcp-go's tracer times the requests (tracing on, or stdio)
-// or its request hooks do (tracing off on HTTP, where the transport says
-// when each request arrived).
+// and nothing a client names that the server does not know becomes a label;
+// the same whether mcp-go's tracer times the requests (tracing on, or
+// stdio) or its request hooks do (tracing off on HTTP, where the transport
+// says when each request arrived).
 func TestOperationMetrics(t *testing.T) {
 	t.Run("tracer", func(t *testing.T) {
 		tel := startTelemetry(t, "http")
@@ -578,20 +577,18 @@ func BenchmarkHandleMessage(b *testing.B) {
 // from when mcp-go began the request.
 func TestReceivedStartsTheDuration(t *testing.T) {
 	t.Run("hooks", func(t *testing.T) {
-		testReceivedStartsTheDuration(t, func(string) string { return "" })
+		testReceivedStartsTheDuration(t, func(string) string { return "" }, nil)
 	})
 	t.Run("traced", func(t *testing.T) {
 		r := newOTLPReceiver(t)
 		traceTo(t, r)
-		testReceivedStartsTheDurationTo(t, nil, r)
+		testReceivedStartsTheDuration(t, nil, r)
 	})
 }
 
-func testReceivedStartsTheDuration(t *testing.T, getenv func(string) string) {
-	testReceivedStartsTheDurationTo(t, getenv, nil)
-}
-
-func testReceivedStartsTheDurationTo(t *testing.T, getenv func(string) string, spans *otlpReceiver) {
+// testReceivedStartsTheDuration checks the durations recorded and, with
+// spans (tracing on), the spans exported.
+func testReceivedStartsTheDuration(t *testing.T, getenv func(string) string, spans *otlpReceiver) {
 	type arrival struct{}
 	tel := Start(context.Background(), Options{Service: "test", Version: "1.0.0", Transport: "http", Logger: testLogger(t),
 		Getenv: getenv,

@@ -8,10 +8,10 @@
 //
 // The server's own validator (internal/toolargs, which tools.Register puts
 // in front of every handler) has checked the arguments against the tool's
-// input schema before the handler runs, so decoding them fails only for values a Go type
-// cannot hold (an integer beyond int64); that failure, too, is a sentence a
-// model can act on ("days" must be a whole number from ... to ...), never
-// a message of encoding/json.
+// input schema before the handler runs, so decoding them fails only for
+// values a Go type cannot hold (an integer beyond int64); that failure,
+// too, is a sentence a model can act on ("days" must be a whole number
+// from ... to ...), never a message of encoding/json.
 //
 // A tool that publishes an output schema (Output) returns its result as
 // structuredContent and, for clients that read only text, the same JSON as
