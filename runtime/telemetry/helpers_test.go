@@ -17,10 +17,21 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
+
+// records are the snapshots of stubs as the exporters take them.
+func records(stubs tracetest.SpanStubs) []spanRecord {
+	snaps := stubs.Snapshots()
+	out := make([]spanRecord, len(snaps))
+	for i, s := range snaps {
+		out[i] = s
+	}
+	return out
+}
 
 // newTestServer is an MCP server observed by tel, with a tool that works,
 // one that fails with isError, and a prompt.

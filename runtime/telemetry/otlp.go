@@ -18,7 +18,6 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -50,7 +49,7 @@ func (c *otlpClient) isStopped() bool {
 	return c.stopped
 }
 
-// Shutdown makes later exports do nothing (sdktrace.SpanExporter).
+// Shutdown makes later exports do nothing (spanExporter).
 func (c *otlpClient) Shutdown(context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -144,8 +143,8 @@ func newOTLPExporter(env func(string) string) (*otlpExporter, error) {
 	return &otlpExporter{url: endpoint, headers: s.headers, gzip: s.gzip, otlpClient: otlpClient{client: &http.Client{Timeout: s.timeout}}}, nil
 }
 
-// ExportSpans sends spans in one request (sdktrace.SpanExporter).
-func (e *otlpExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+// ExportSpans sends spans in one request (spanExporter).
+func (e *otlpExporter) ExportSpans(ctx context.Context, spans []spanRecord) error {
 	if e.isStopped() || len(spans) == 0 {
 		return nil
 	}
@@ -242,10 +241,10 @@ const (
 
 // encodeSpans encodes an ExportTraceServiceRequest holding spans, grouped
 // by resource and instrumentation scope in their order.
-func encodeSpans(spans []sdktrace.ReadOnlySpan) []byte {
+func encodeSpans(spans []spanRecord) []byte {
 	type scopeGroup struct {
 		scope instrumentation.Scope
-		spans []sdktrace.ReadOnlySpan
+		spans []spanRecord
 	}
 	type resourceGroup struct {
 		res    *resource.Resource
@@ -336,21 +335,7 @@ type spanEncoder struct {
 // appendAttribute appends an attribute as the KeyValue field of b.
 func (e *spanEncoder) appendAttribute(b []byte, field protowire.Number, kv attribute.KeyValue) []byte {
 	if kv.Value.Type() == attribute.STRING {
-		// The usual attribute, written in place: its lengths are known
-		// before its bytes.
-		key, v := string(kv.Key), kv.Value.AsString()
-		anyLen := protowire.SizeTag(fieldAnyString) + protowire.SizeBytes(len(v))
-		kvLen := anyLen + protowire.SizeTag(fieldKeyValueValue) + protowire.SizeVarint(uint64(anyLen))
-		if key != "" {
-			kvLen += protowire.SizeTag(fieldKeyValueKey) + protowire.SizeBytes(len(key))
-		}
-		b = protowire.AppendTag(b, field, protowire.BytesType)
-		b = protowire.AppendVarint(b, uint64(kvLen))
-		b = appendString(b, fieldKeyValueKey, key)
-		b = protowire.AppendTag(b, fieldKeyValueValue, protowire.BytesType)
-		b = protowire.AppendVarint(b, uint64(anyLen))
-		b = protowire.AppendTag(b, fieldAnyString, protowire.BytesType)
-		return protowire.AppendString(b, v)
+		return appendStringAttribute(b, field, string(kv.Key), kv.Value.AsString())
 	}
 	e.any = appendAnyValue(e.any[:0], kv.Value)
 	e.kv = appendString(e.kv[:0], fieldKeyValueKey, string(kv.Key))
@@ -358,8 +343,26 @@ func (e *spanEncoder) appendAttribute(b []byte, field protowire.Number, kv attri
 	return appendMessage(b, field, e.kv)
 }
 
+// appendStringAttribute appends a string attribute as the KeyValue field
+// of b, the usual attribute, written in place: its lengths are known before
+// its bytes.
+func appendStringAttribute(b []byte, field protowire.Number, key, v string) []byte {
+	anyLen := protowire.SizeTag(fieldAnyString) + protowire.SizeBytes(len(v))
+	kvLen := anyLen + protowire.SizeTag(fieldKeyValueValue) + protowire.SizeVarint(uint64(anyLen))
+	if key != "" {
+		kvLen += protowire.SizeTag(fieldKeyValueKey) + protowire.SizeBytes(len(key))
+	}
+	b = protowire.AppendTag(b, field, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(kvLen))
+	b = appendString(b, fieldKeyValueKey, key)
+	b = protowire.AppendTag(b, fieldKeyValueValue, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(anyLen))
+	b = protowire.AppendTag(b, fieldAnyString, protowire.BytesType)
+	return protowire.AppendString(b, v)
+}
+
 // encodeSpan encodes one Span message, valid until the next call.
-func (e *spanEncoder) encodeSpan(s sdktrace.ReadOnlySpan) []byte {
+func (e *spanEncoder) encodeSpan(s spanRecord) []byte {
 	sc := s.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
 	b := e.span[:0]
@@ -379,10 +382,22 @@ func (e *spanEncoder) encodeSpan(s sdktrace.ReadOnlySpan) []byte {
 	}
 	b = appendFixed64(b, fieldSpanStart, uint64(s.StartTime().UnixNano()))
 	b = appendFixed64(b, fieldSpanEnd, uint64(s.EndTime().UnixNano()))
-	for _, kv := range s.Attributes() {
-		b = e.appendAttribute(b, fieldSpanAttributes, kv)
+	var dropped int
+	if rs, ok := s.(*requestSpan); ok {
+		// The server's attributes, written from its strings.
+		over := rs.eachAttribute(func(kv attribute.KeyValue) {
+			b = e.appendAttribute(b, fieldSpanAttributes, kv)
+		}, func(k, v string) {
+			b = appendStringAttribute(b, fieldSpanAttributes, k, v)
+		})
+		dropped = rs.droppedAttrs + over
+	} else {
+		for _, kv := range s.Attributes() {
+			b = e.appendAttribute(b, fieldSpanAttributes, kv)
+		}
+		dropped = s.DroppedAttributes()
 	}
-	if n := s.DroppedAttributes(); n > 0 {
+	if n := dropped; n > 0 {
 		b = protowire.AppendTag(b, fieldSpanDroppedAttrs, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(n))
 	}

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -146,8 +145,8 @@ func (e *grpcError) retryable() bool {
 }
 
 // ExportSpans sends spans in one Export call, sent again after a retryable
-// status until the export's time is up (sdktrace.SpanExporter).
-func (e *otlpGRPCExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+// status until the export's time is up (spanExporter).
+func (e *otlpGRPCExporter) ExportSpans(ctx context.Context, spans []spanRecord) error {
 	if e.isStopped() || len(spans) == 0 {
 		return nil
 	}
@@ -457,7 +456,7 @@ func partialSuccess(data []byte, encoding string) error {
 	return nil
 }
 
-// Shutdown makes later exports do nothing (sdktrace.SpanExporter).
+// Shutdown makes later exports do nothing (spanExporter).
 func (e *otlpGRPCExporter) Shutdown(context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -167,7 +167,7 @@ func TestOTLPGRPCExport(t *testing.T) {
 				env["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"] = "gzip"
 			}
 			e := c.exporter(t, env)
-			if err := e.ExportSpans(context.Background(), testSpans().Snapshots()); err != nil {
+			if err := e.ExportSpans(context.Background(), records(testSpans())); err != nil {
 				t.Fatalf("tls %v, gzip %v: %v", tls, gz, err)
 			}
 			header, request := c.last()
@@ -183,7 +183,7 @@ func TestOTLPGRPCExport(t *testing.T) {
 				t.Errorf("tls %v, gzip %v: span %v", tls, gz, s)
 			}
 			_ = e.Shutdown(context.Background())
-			if err := e.ExportSpans(context.Background(), testSpans().Snapshots()); err != nil || c.calls.Load() != 1 {
+			if err := e.ExportSpans(context.Background(), records(testSpans())); err != nil || c.calls.Load() != 1 {
 				t.Errorf("export after Shutdown: %v, %d calls; want nothing done", err, c.calls.Load())
 			}
 		}
@@ -267,7 +267,7 @@ func TestOTLPGRPCStatus(t *testing.T) {
 			c := newGRPCCollector(t, false)
 			c.answer = tc.answer
 			e := c.exporter(t, map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "1500"})
-			err := e.ExportSpans(context.Background(), testSpans().Snapshots())
+			err := e.ExportSpans(context.Background(), records(testSpans()))
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Errorf("export: %v, want success", err)
@@ -292,7 +292,7 @@ func TestOTLPGRPCTimeout(t *testing.T) {
 	c.answer = func(int, http.ResponseWriter, *coltracepb.ExportTraceServiceRequest) { <-release }
 	e := c.exporter(t, map[string]string{"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "300"})
 	start := time.Now()
-	err := e.ExportSpans(context.Background(), testSpans().Snapshots())
+	err := e.ExportSpans(context.Background(), records(testSpans()))
 	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "DEADLINE_EXCEEDED") || took > 3*time.Second {
 		t.Errorf("export to a collector that does not answer: %v after %v, want DEADLINE_EXCEEDED after 300ms", err, took)
 	}
@@ -331,11 +331,14 @@ func TestOTLPGRPCConfig(t *testing.T) {
 			t.Errorf("%v: calls %s, want %s", tc.env, e.url, tc.want)
 		}
 	}
-	tp, err := newTracerProvider(context.Background(), Options{Getenv: envOf(map[string]string{
+	spans, err := newServerSpans(context.Background(), Options{Getenv: envOf(map[string]string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
 	})})
-	if err != nil || tp == nil {
-		t.Fatalf("protocol grpc: %v, %v", tp, err)
+	if err != nil || spans == nil {
+		t.Fatalf("protocol grpc: %v, %v", spans, err)
 	}
-	_ = tp.Shutdown(context.Background())
+	if _, ok := spans.batcher.exporter.(*otlpGRPCExporter); !ok {
+		t.Errorf("protocol grpc exports with %T", spans.batcher.exporter)
+	}
+	_ = spans.provider.Shutdown(context.Background())
 }

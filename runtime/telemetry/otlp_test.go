@@ -55,7 +55,7 @@ func TestOTLPExporterConfig(t *testing.T) {
 			t.Errorf("%v accepted", env)
 		}
 	}
-	_, err = newTracerProvider(context.Background(), Options{Getenv: envOf(map[string]string{
+	_, err = newServerSpans(context.Background(), Options{Getenv: envOf(map[string]string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",
 	})})
 	if err == nil || !strings.Contains(err.Error(), "use http/protobuf or grpc") {
@@ -115,7 +115,7 @@ func TestOTLPEncoding(t *testing.T) {
 			Links:  []sdktrace.Link{{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: pid})}},
 			Status: sdktrace.Status{Code: codes.Error, Description: "tool_error"},
 		}
-		if err := e.ExportSpans(context.Background(), tracetest.SpanStubs{stub}.Snapshots()); err != nil {
+		if err := e.ExportSpans(context.Background(), records(tracetest.SpanStubs{stub})); err != nil {
 			t.Fatal(err)
 		}
 		srv.Close()
@@ -159,7 +159,7 @@ func TestOTLPEncodingBatch(t *testing.T) {
 		stubs = append(stubs, stub)
 	}
 	var got coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(encodeSpans(stubs.Snapshots()), &got); err != nil {
+	if err := proto.Unmarshal(encodeSpans(records(stubs)), &got); err != nil {
 		t.Fatalf("not an ExportTraceServiceRequest: %v", err)
 	}
 	spans := got.GetResourceSpans()[0].GetScopeSpans()[0].GetSpans()
@@ -190,12 +190,12 @@ func TestOTLPExportFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = e.ExportSpans(context.Background(), tracetest.SpanStubs{{Name: "x"}}.Snapshots())
+	err = e.ExportSpans(context.Background(), records(tracetest.SpanStubs{{Name: "x"}}))
 	if err == nil || !strings.Contains(err.Error(), "503") {
 		t.Errorf("export to a failing endpoint: %v", err)
 	}
 	_ = e.Shutdown(context.Background())
-	if err := e.ExportSpans(context.Background(), tracetest.SpanStubs{{Name: "x"}}.Snapshots()); err != nil {
+	if err := e.ExportSpans(context.Background(), records(tracetest.SpanStubs{{Name: "x"}})); err != nil {
 		t.Errorf("export after Shutdown: %v, want nothing done", err)
 	}
 }
@@ -217,7 +217,7 @@ func BenchmarkEncodeSpans(b *testing.B) {
 	for i := range stubs {
 		stubs[i] = stub
 	}
-	spans := stubs.Snapshots()
+	spans := records(stubs)
 	b.ReportAllocs()
 	for b.Loop() {
 		encodeSpans(spans)

@@ -23,16 +23,16 @@ import (
 // or the schedule delay has passed. The OTEL_BSP_* variables configure it
 // as they would the SDK's.
 type spanBatcher struct {
-	exporter sdktrace.SpanExporter
+	exporter spanExporter
 	delay    time.Duration // OTEL_BSP_SCHEDULE_DELAY
 	timeout  time.Duration // OTEL_BSP_EXPORT_TIMEOUT, of one export
 	maxQueue int           // OTEL_BSP_MAX_QUEUE_SIZE
 	maxBatch int           // OTEL_BSP_MAX_EXPORT_BATCH_SIZE
 
 	mu      sync.Mutex
-	queue   []sdktrace.ReadOnlySpan
-	spare   []sdktrace.ReadOnlySpan // the last exported queue, for reuse
-	dropped int                     // spans dropped since the last export
+	queue   []spanRecord
+	spare   []spanRecord // the last exported queue, for reuse
+	dropped int          // spans dropped since the last export
 	stopped bool
 
 	exporting sync.Mutex    // one export at a time, in the order spans ended
@@ -40,6 +40,15 @@ type spanBatcher struct {
 	done      chan struct{} // closed by Shutdown
 	exited    chan struct{} // closed when the goroutine has returned
 	stopOnce  sync.Once
+}
+
+// spanExporter sends spans to a collector: otlpExporter or
+// otlpGRPCExporter.
+type spanExporter interface {
+	// ExportSpans sends spans, within ctx.
+	ExportSpans(ctx context.Context, spans []spanRecord) error
+	// Shutdown makes later exports do nothing.
+	Shutdown(ctx context.Context) error
 }
 
 // The OpenTelemetry specification's defaults for the OTEL_BSP_* variables.
@@ -53,7 +62,7 @@ const (
 // newSpanBatcher starts the batcher of exporter, configured by the
 // OTEL_BSP_* variables env reads. A value that is not a positive integer
 // is reported (otel.Handle) and leaves the default, as the SDK would.
-func newSpanBatcher(exporter sdktrace.SpanExporter, env func(string) string) *spanBatcher {
+func newSpanBatcher(exporter spanExporter, env func(string) string) *spanBatcher {
 	b := &spanBatcher{
 		exporter: exporter,
 		delay:    defaultBSPDelay,
@@ -82,7 +91,7 @@ func newSpanBatcher(exporter sdktrace.SpanExporter, env func(string) string) *sp
 	positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", func(n int) { b.maxBatch = n })
 	// As the specification says: a batch larger than the queue is the queue.
 	b.maxBatch = min(b.maxBatch, b.maxQueue)
-	b.queue = make([]sdktrace.ReadOnlySpan, 0, b.maxBatch)
+	b.queue = make([]spanRecord, 0, b.maxBatch)
 	go b.run()
 	return b
 }
@@ -90,11 +99,15 @@ func newSpanBatcher(exporter sdktrace.SpanExporter, env func(string) string) *sp
 // OnStart does nothing: spans are exported when they end.
 func (*spanBatcher) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
-// OnEnd queues a sampled span, or drops it when the queue is full.
+// OnEnd queues a sampled span the SDK recorded.
 func (b *spanBatcher) OnEnd(s sdktrace.ReadOnlySpan) {
-	if !s.SpanContext().IsSampled() {
-		return
+	if s.SpanContext().IsSampled() {
+		b.enqueue(s)
 	}
+}
+
+// enqueue queues an ended span, or drops it when the queue is full.
+func (b *spanBatcher) enqueue(s spanRecord) {
 	b.mu.Lock()
 	if b.stopped || len(b.queue) >= b.maxQueue {
 		if !b.stopped {

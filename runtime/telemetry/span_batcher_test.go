@@ -20,7 +20,7 @@ type recordingExporter struct {
 	stopped bool
 }
 
-func (e *recordingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+func (e *recordingExporter) ExportSpans(_ context.Context, spans []spanRecord) error {
 	names := make([]string, len(spans))
 	for i, s := range spans {
 		names[i] = s.Name()

@@ -31,13 +31,17 @@
 // OTEL_RESOURCE_ATTRIBUTES, ...); tracing is off while no endpoint is set.
 // Both exporters are this package's own, on net/http (gRPC's one call
 // over its HTTP/2): OpenTelemetry's would link gRPC, megabytes of binary
-// and of memory, into every server. Every MCP request gets one SERVER span named
-// "{mcp.method.name} {target}" (for example "tools/call hello_world"),
-// whose parent is the caller's traceparent in the request's _meta or, when
-// there is none, in the HTTP traceparent header. Tools get the span in
-// their context, so that their own outgoing calls continue the trace, and
-// log records made with that context carry trace_id and span_id (see
-// [LogHandler]).
+// and of memory, into every server. Every MCP request gets one SERVER span
+// named "{mcp.method.name} {target}" (for example "tools/call
+// hello_world"), whose parent is the caller's traceparent in the request's
+// _meta or, when there is none, in the HTTP traceparent header. Tools get
+// the span in their context, so that the spans they open through the SDK
+// (otel.Tracer) are its children and their own outgoing calls continue the
+// trace, and log records made with that context carry trace_id and span_id
+// (see [LogHandler]). The SERVER spans are recorded by this package rather
+// than by the SDK's tracer, which would cost a tenth of a call that does
+// little (see serverSpans); the SDK's sampler and span limits decide for
+// them as for the SDK's own spans, and both leave in the same batches.
 //
 // Durations and spans come from mcp-go, not from an HTTP middleware: on the
 // legacy SSE transport the HTTP request ends with 202 before the tool runs,
@@ -61,7 +65,6 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configures [Start].
@@ -96,7 +99,7 @@ type Telemetry struct {
 	registry *registry
 	metrics  *metrics
 
-	tracer   trace.Tracer // nil while tracing is off
+	tracer   *serverSpans // nil while tracing is off
 	provider *sdktrace.TracerProvider
 
 	metricsSrv *http.Server
@@ -130,13 +133,13 @@ func Start(ctx context.Context, opts Options) *Telemetry {
 	}
 	t.metrics = newMetrics(t.registry, opts.Service, opts.Version)
 
-	tp, err := newTracerProvider(ctx, opts)
+	spans, err := newServerSpans(ctx, opts)
 	switch {
 	case err != nil:
 		logger.Error("tracing is off: cannot set up the OTLP exporter; check the OTEL_EXPORTER_OTLP_* variables", "error", err)
-	case tp != nil:
-		t.provider = tp
-		t.tracer = tp.Tracer(instrumentationName, trace.WithInstrumentationVersion(opts.Version))
+	case spans != nil:
+		t.provider = spans.provider
+		t.tracer = spans
 		logger.Info("tracing to OTLP", "protocol", otlpProtocol(getenv(opts.Getenv)))
 	}
 

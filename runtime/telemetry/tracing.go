@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -18,8 +17,8 @@ import (
 	"github.com/mark3labs/mcp-go/tracing"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -51,12 +50,14 @@ func otlpProtocol(env func(string) string) string {
 	return "http/protobuf"
 }
 
-// newTracerProvider builds the tracer provider the OTEL_* variables
-// describe, or nil when tracing is off: no OTLP endpoint, the SDK disabled,
-// or OTEL_TRACES_EXPORTER=none. The exporter of the protocol asked for
-// (otlpExporter or otlpGRPCExporter) reads the OTEL_EXPORTER_OTLP_*
-// variables, the SDK the sampler's and the batching's.
-func newTracerProvider(ctx context.Context, opts Options) (*sdktrace.TracerProvider, error) {
+// newServerSpans builds the tracer provider the OTEL_* variables describe
+// and the server's spans beside it, or nil when tracing is off:
+// no OTLP endpoint, the SDK disabled, or OTEL_TRACES_EXPORTER=none. The
+// exporter of the protocol asked for (otlpExporter or otlpGRPCExporter)
+// reads the OTEL_EXPORTER_OTLP_* variables, the batcher the OTEL_BSP_*
+// ones, the sampler OTEL_TRACES_SAMPLER (see samplerFromEnv), the SDK its
+// span limits.
+func newServerSpans(ctx context.Context, opts Options) (*serverSpans, error) {
 	env := getenv(opts.Getenv)
 	if strings.EqualFold(strings.TrimSpace(env("OTEL_SDK_DISABLED")), "true") {
 		return nil, nil
@@ -72,7 +73,7 @@ func newTracerProvider(ctx context.Context, opts Options) (*sdktrace.TracerProvi
 		return nil, nil
 	}
 
-	var exporter sdktrace.SpanExporter
+	var exporter spanExporter
 	var err error
 	switch p := otlpProtocol(env); p {
 	case "http/protobuf":
@@ -108,13 +109,25 @@ func newTracerProvider(ctx context.Context, opts Options) (*sdktrace.TracerProvi
 		// A malformed OTEL_RESOURCE_ATTRIBUTES still leaves a usable resource.
 		otel.Handle(err)
 	}
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSpanProcessor(newSpanBatcher(exporter, env)),
+	// The SDK reports a sampler it cannot read itself, from the process's
+	// environment; this reads the same variables.
+	sampler, rule, _ := samplerFromEnv(env)
+	spans := &serverSpans{
+		sampler:  sampler,
+		rule:     rule,
+		limits:   sdktrace.NewSpanLimits(), // the provider's too
+		resource: res,
+		scope:    instrumentation.Scope{Name: instrumentationName, Version: opts.Version},
+		batcher:  newSpanBatcher(exporter, env),
+	}
+	spans.provider = sdktrace.NewTracerProvider(
+		sdktrace.WithSpanProcessor(spans.batcher),
 		sdktrace.WithResource(res),
+		sdktrace.WithSampler(sampler),
 	)
-	otel.SetTracerProvider(tp)
+	otel.SetTracerProvider(spans.provider)
 	otel.SetTextMapPropagator(propagator)
-	return tp, nil
+	return spans, nil
 }
 
 // headerPropagator reads the HTTP traceparent header (mcp-go's
@@ -245,7 +258,19 @@ func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKi
 	if kind != tracing.SpanKindServer {
 		return ctx, nonRecording
 	}
-	op := &operation{t: rt.t}
+	var op *operation
+	if rt.t.tracer != nil {
+		// The operation and its span, in one allocation.
+		traced := &struct {
+			operation
+			span requestSpan
+		}{}
+		op = &traced.operation
+		op.span = &traced.span
+	} else {
+		op = &operation{}
+	}
+	op.t = rt.t
 	for _, a := range attrs {
 		switch a.Key {
 		case mcpGoMethod:
@@ -264,22 +289,13 @@ func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKi
 		// it, traced or not, as the hooks count untraced requests.
 		op.start = rt.t.received(ctx)
 	}
-	if tr := rt.t.tracer; tr != nil {
+	if ss := rt.t.tracer; ss != nil {
 		// The name and most attributes are known only at the end (the
 		// tool, the error), where they are set. The span starts when the
-		// request arrived, as its duration counts, when the transport says.
-		opts := serverSpan
-		if !op.start.IsZero() {
-			opts = []trace.SpanStartOption{serverSpan[0], trace.WithTimestamp(op.start)}
-		}
-		ctx, op.span = tr.Start(ctx, op.method, opts...)
-		if ro, ok := op.span.(sdktrace.ReadOnlySpan); ok {
-			op.recorded = ro
-			if op.start.IsZero() {
-				// The span's clock is the operation's: one reading, not two.
-				op.start = ro.StartTime()
-			}
-		}
+		// request arrived, as its duration counts, when the transport
+		// says; else now, and the operation's clock is the span's.
+		ctx = ss.start(ctx, op.span, op.method, op.start)
+		op.start = op.span.start
 	}
 	if op.start.IsZero() {
 		op.start = time.Now()
@@ -302,21 +318,17 @@ func (t *Telemetry) PromptRefused(r promptargs.Refusal) {
 	if op.start.IsZero() {
 		op.start = time.Now()
 	}
-	if tr := t.tracer; tr != nil {
+	if ss := t.tracer; ss != nil {
 		// _meta first: the header counts only without it.
 		ctx := metaPropagator{}.ExtractMeta(context.Background(), r.Meta)
 		if r.Header != nil {
 			ctx = headerPropagator{}.Extract(ctx, r.Header)
 		}
-		_, op.span = tr.Start(ctx, op.method, trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(op.start))
-		op.recorded, _ = op.span.(sdktrace.ReadOnlySpan)
+		op.span = &requestSpan{}
+		ss.start(ctx, op.span, op.method, op.start)
 	}
 	op.End()
 }
-
-// serverSpan are the options of every span: made once, since each option
-// made is an allocation.
-var serverSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
 
 // protocolOf is the protocol version of the request of ctx: the one it
 // declares (2026-07-28 and later), else its session's.
@@ -335,10 +347,7 @@ func protocolOf(ctx context.Context) string {
 type operation struct {
 	t     *Telemetry
 	start time.Time
-	span  trace.Span // nil while tracing is off
-	// recorded is span as the SDK records it, nil when it is not sampled:
-	// its start and end times are the operation's.
-	recorded sdktrace.ReadOnlySpan
+	span  *requestSpan // nil while tracing is off; its start and end are the operation's
 
 	method, protocol, sessionID string
 	requestID                   any
@@ -417,46 +426,21 @@ func (op *operation) End() {
 		op.t.recordOperation(k, time.Since(op.start))
 		return
 	}
-	if name := op.t.spanName(k); name != op.method { // else named so at the start
-		op.span.SetName(name)
+	std := requestAttrs{
+		method: k.method, transport: k.transport, protocol: k.protocol,
+		sessionID: op.sessionID, requestID: requestIDText(op.requestID),
+		tool: k.tool, prompt: k.prompt, errorType: k.errorType,
 	}
-	ap := attrPool.Get().(*[]attribute.KeyValue)
-	attrs := append((*ap)[:0],
-		attribute.String("mcp.method.name", k.method),
-		attribute.String("network.transport", k.transport))
-	if k.protocol != "" {
-		attrs = append(attrs, attribute.String("mcp.protocol.version", k.protocol))
-	}
-	if op.sessionID != "" {
-		attrs = append(attrs, attribute.String("mcp.session.id", op.sessionID))
-	}
-	if id := requestIDText(op.requestID); id != "" {
-		attrs = append(attrs, attribute.String("jsonrpc.request.id", id))
-	}
-	if k.tool != "" {
-		attrs = append(attrs, attribute.String("gen_ai.tool.name", k.tool), attribute.String("gen_ai.operation.name", "execute_tool"))
-	}
-	if k.prompt != "" {
-		attrs = append(attrs, attribute.String("gen_ai.prompt.name", k.prompt))
-	}
+	var failed *string
 	if k.errorType != "" {
-		attrs = append(attrs, attribute.String("error.type", k.errorType))
 		if op.errSet {
-			attrs = append(attrs, attribute.String("rpc.response.status_code", k.errorType))
+			std.statusCode = k.errorType
 		}
-		op.span.SetStatus(codes.Error, op.errMessage)
+		failed = &op.errMessage
 	}
-	// The span copies the attributes: the slice goes back to the pool.
-	op.span.SetAttributes(attrs...)
-	clear(attrs)
-	*ap = attrs[:0]
-	attrPool.Put(ap)
-	op.span.End()
-	var end time.Time
-	if op.recorded != nil {
-		end = op.recorded.EndTime()
-	}
-	if end.IsZero() {
+	op.span.finish(op.t.spanName(k), std, failed)
+	end := op.span.endedAt()
+	if end.IsZero() { // not recorded
 		end = time.Now()
 	}
 	op.t.recordOperation(k, end.Sub(op.start))
@@ -489,9 +473,6 @@ func (t *Telemetry) spanName(k operationKey) string {
 
 // spanNameKey is a method and its target: a registered tool or prompt.
 type spanNameKey struct{ method, target string }
-
-// attrPool holds the attribute slices of ending spans.
-var attrPool = sync.Pool{New: func() any { s := make([]attribute.KeyValue, 0, 10); return &s }}
 
 // requestIDText is a JSON-RPC id as decoded (a string or a number) in text;
 // "" for none.

@@ -31,9 +31,7 @@ func BenchmarkObservabilityCost(b *testing.B) {
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}))
 	defer sink.Close()
-	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": sink.URL}
-	// The SDK reads its sampler from the environment itself.
-	b.Setenv("OTEL_TRACES_SAMPLER", "always_on")
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": sink.URL, "OTEL_TRACES_SAMPLER": "always_on"}
 	quiet := slog.New(slog.DiscardHandler)
 
 	off := server.NewMCPServer("bench", "1", server.WithToolCapabilities(false))
