@@ -142,8 +142,9 @@ func (headerPropagator) Inject(ctx context.Context, h http.Header) {
 
 func (headerPropagator) Extract(ctx context.Context, h http.Header) context.Context {
 	// Most requests carry neither header: looked up by their canonical
-	// names, without the propagators' work.
-	if trace.SpanContextFromContext(ctx).IsRemote() || (len(h["Traceparent"]) == 0 && len(h["Baggage"]) == 0) {
+	// names first, without the propagators' work or a look through the
+	// context for a parent from _meta.
+	if (len(h["Traceparent"]) == 0 && len(h["Baggage"]) == 0) || trace.SpanContextFromContext(ctx).IsRemote() {
 		return ctx
 	}
 	return propagator.Extract(ctx, propagation.HeaderCarrier(h))
