@@ -194,29 +194,33 @@ const (
 	fieldScopeName    = 1
 	fieldScopeVersion = 2
 
-	fieldSpanTraceID      = 1
-	fieldSpanSpanID       = 2
-	fieldSpanTraceState   = 3
-	fieldSpanParentSpanID = 4
-	fieldSpanName         = 5
-	fieldSpanKind         = 6
-	fieldSpanStart        = 7
-	fieldSpanEnd          = 8
-	fieldSpanAttributes   = 9
-	fieldSpanDroppedAttrs = 10
-	fieldSpanEvents       = 11
-	fieldSpanLinks        = 13
-	fieldSpanStatus       = 15
-	fieldSpanFlags        = 16
+	fieldSpanTraceID       = 1
+	fieldSpanSpanID        = 2
+	fieldSpanTraceState    = 3
+	fieldSpanParentSpanID  = 4
+	fieldSpanName          = 5
+	fieldSpanKind          = 6
+	fieldSpanStart         = 7
+	fieldSpanEnd           = 8
+	fieldSpanAttributes    = 9
+	fieldSpanDroppedAttrs  = 10
+	fieldSpanEvents        = 11
+	fieldSpanDroppedEvents = 12
+	fieldSpanLinks         = 13
+	fieldSpanDroppedLinks  = 14
+	fieldSpanStatus        = 15
+	fieldSpanFlags         = 16
 
 	fieldEventTime       = 1
 	fieldEventName       = 2
 	fieldEventAttributes = 3
+	fieldEventDropped    = 4
 
 	fieldLinkTraceID    = 1
 	fieldLinkSpanID     = 2
 	fieldLinkTraceState = 3
 	fieldLinkAttributes = 4
+	fieldLinkDropped    = 5
 
 	fieldStatusMessage = 2
 	fieldStatusCode    = 3
@@ -397,10 +401,7 @@ func (e *spanEncoder) encodeSpan(s spanRecord) []byte {
 		}
 		dropped = s.DroppedAttributes()
 	}
-	if n := dropped; n > 0 {
-		b = protowire.AppendTag(b, fieldSpanDroppedAttrs, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(n))
-	}
+	b = appendCount(b, fieldSpanDroppedAttrs, dropped)
 	for _, ev := range s.Events() {
 		var eb []byte
 		eb = appendFixed64(eb, fieldEventTime, uint64(ev.Time.UnixNano()))
@@ -408,8 +409,10 @@ func (e *spanEncoder) encodeSpan(s spanRecord) []byte {
 		for _, kv := range ev.Attributes {
 			eb = e.appendAttribute(eb, fieldEventAttributes, kv)
 		}
+		eb = appendCount(eb, fieldEventDropped, ev.DroppedAttributeCount)
 		b = appendMessage(b, fieldSpanEvents, eb)
 	}
+	b = appendCount(b, fieldSpanDroppedEvents, s.DroppedEvents())
 	for _, l := range s.Links() {
 		ltid, lsid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
 		var lb []byte
@@ -419,8 +422,10 @@ func (e *spanEncoder) encodeSpan(s spanRecord) []byte {
 		for _, kv := range l.Attributes {
 			lb = e.appendAttribute(lb, fieldLinkAttributes, kv)
 		}
+		lb = appendCount(lb, fieldLinkDropped, l.DroppedAttributeCount)
 		b = appendMessage(b, fieldSpanLinks, lb)
 	}
+	b = appendCount(b, fieldSpanDroppedLinks, s.DroppedLinks())
 	if st := s.Status(); st.Code != codes.Unset {
 		var sb []byte
 		sb = appendString(sb, fieldStatusMessage, st.Description)
@@ -486,6 +491,15 @@ func appendString(b []byte, field protowire.Number, s string) []byte {
 func appendBytes(b []byte, field protowire.Number, v []byte) []byte {
 	b = protowire.AppendTag(b, field, protowire.BytesType)
 	return protowire.AppendBytes(b, v)
+}
+
+// appendCount appends a count field, nothing for 0 (proto3's default).
+func appendCount(b []byte, field protowire.Number, n int) []byte {
+	if n <= 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, field, protowire.VarintType)
+	return protowire.AppendVarint(b, uint64(n))
 }
 
 // appendMessage appends an embedded message field holding the encoded msg.

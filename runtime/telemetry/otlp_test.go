@@ -111,9 +111,12 @@ func TestOTLPEncoding(t *testing.T) {
 				attribute.Float64("f", 0.5),
 				attribute.StringSlice("s", []string{"x", "y"}),
 			},
-			Events: []sdktrace.Event{{Name: "exception", Time: start, Attributes: []attribute.KeyValue{attribute.String("exception.message", "boom")}}},
-			Links:  []sdktrace.Link{{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: pid})}},
-			Status: sdktrace.Status{Code: codes.Error, Description: "tool_error"},
+			Events:            []sdktrace.Event{{Name: "exception", Time: start, Attributes: []attribute.KeyValue{attribute.String("exception.message", "boom")}, DroppedAttributeCount: 2}},
+			Links:             []sdktrace.Link{{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: pid}), DroppedAttributeCount: 3}},
+			Status:            sdktrace.Status{Code: codes.Error, Description: "tool_error"},
+			DroppedAttributes: 4,
+			DroppedEvents:     5,
+			DroppedLinks:      6,
 		}
 		if err := e.ExportSpans(context.Background(), records(tracetest.SpanStubs{stub})); err != nil {
 			t.Fatal(err)
@@ -143,6 +146,10 @@ func TestOTLPEncoding(t *testing.T) {
 		}
 		if len(s.GetEvents()) != 1 || s.GetEvents()[0].GetName() != "exception" || len(s.GetLinks()) != 1 {
 			t.Errorf("events %v, links %v", s.GetEvents(), s.GetLinks())
+		}
+		if s.GetDroppedAttributesCount() != 4 || s.GetDroppedEventsCount() != 5 || s.GetDroppedLinksCount() != 6 ||
+			s.GetEvents()[0].GetDroppedAttributesCount() != 2 || s.GetLinks()[0].GetDroppedAttributesCount() != 3 {
+			t.Errorf("gzip %v: the counts of what the limits dropped are not those of the span: %v", gz, s)
 		}
 	}
 }

@@ -34,7 +34,9 @@ type spanRecord interface {
 	Attributes() []attribute.KeyValue
 	DroppedAttributes() int
 	Events() []sdktrace.Event
+	DroppedEvents() int
 	Links() []sdktrace.Link
+	DroppedLinks() int
 	Status() sdktrace.Status
 	InstrumentationScope() instrumentation.Scope
 	Resource() *resource.Resource
@@ -527,8 +529,14 @@ func (s *requestSpan) DroppedAttributes() int {
 // Events are the span's events.
 func (s *requestSpan) Events() []sdktrace.Event { return s.events }
 
+// DroppedEvents is the count of events the limit dropped.
+func (s *requestSpan) DroppedEvents() int { return s.droppedEvents }
+
 // Links are the span's links.
 func (s *requestSpan) Links() []sdktrace.Link { return s.links }
+
+// DroppedLinks is the count of links the limit dropped.
+func (s *requestSpan) DroppedLinks() int { return s.droppedLinks }
 
 // Status is the span's status.
 func (s *requestSpan) Status() sdktrace.Status { return s.status }

@@ -131,8 +131,8 @@ func TestRequestSpan(t *testing.T) {
 	if exc["exception.type"] != "*fs.Pat" || exc["exception.message"] != "open /x" || !strings.HasPrefix(exc["exception.stacktrace"], "gorouti") {
 		t.Errorf("exception event %v", exc)
 	}
-	if len(r.Links()) != 1 {
-		t.Errorf("%d links, want 1 (the limit)", len(r.Links()))
+	if len(r.Links()) != 1 || r.DroppedLinks() != 1 || r.DroppedEvents() != 1 {
+		t.Errorf("%d links, %d dropped, %d events dropped; want 1 (the limit), 1 and 1", len(r.Links()), r.DroppedLinks(), r.DroppedEvents())
 	}
 	if st := r.Status(); st.Code != codes.Ok || st.Description != "" {
 		t.Errorf("status %v, want Ok, final", st)
