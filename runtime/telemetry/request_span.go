@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -368,24 +368,14 @@ func (s *requestSpan) RecordError(err error, opts ...trace.EventOption) {
 		return
 	}
 	defer s.mu.Unlock()
-	opts = append(opts, trace.WithAttributes(
+	attrs := []attribute.KeyValue{
 		attribute.String("exception.type", errorTypeName(err)),
 		attribute.String("exception.message", err.Error()),
-	))
-	cfg := trace.NewEventConfig(opts...)
-	if cfg.StackTrace() {
-		buf := make([]byte, 2048)
-		for {
-			n := runtime.Stack(buf, false)
-			if n < len(buf) {
-				buf = buf[:n]
-				break
-			}
-			buf = make([]byte, 2*len(buf))
-		}
-		cfg = trace.NewEventConfig(append(opts, trace.WithAttributes(attribute.String("exception.stacktrace", string(buf))))...)
 	}
-	s.addEvent("exception", cfg)
+	if cfg := trace.NewEventConfig(opts...); cfg.StackTrace() {
+		attrs = append(attrs, attribute.String("exception.stacktrace", string(debug.Stack())))
+	}
+	s.addEvent("exception", trace.NewEventConfig(append(opts, trace.WithAttributes(attrs...))...))
 }
 
 // errorTypeName is the type of err as the SDK names it: package path and

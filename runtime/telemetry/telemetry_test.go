@@ -49,6 +49,24 @@ func TestOperationMetrics(t *testing.T) {
 		}
 		testOperationMetrics(t, tel)
 	})
+	// Tracing on, no request sampled: the spans record nothing, the
+	// metrics count every request all the same.
+	t.Run("unsampled", func(t *testing.T) {
+		recv := newOTLPReceiver(t)
+		traceTo(t, recv)
+		t.Setenv("OTEL_TRACES_SAMPLER", "always_off")
+		tel := startTelemetry(t, "http")
+		if tel.tracer == nil {
+			t.Fatal("tracing is off with an OTLP endpoint")
+		}
+		testOperationMetrics(t, tel)
+		if err := tel.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(recv.received()); n != 0 {
+			t.Errorf("%d spans exported with always_off", n)
+		}
+	})
 }
 
 func testOperationMetrics(t *testing.T, tel *Telemetry) {

@@ -423,7 +423,8 @@ func (op *operation) key() operationKey {
 
 func (op *operation) End() {
 	k := op.key()
-	if op.span == nil {
+	if op.span == nil || !op.span.recording {
+		// Untraced, or not sampled: nothing to name or set.
 		op.t.recordOperation(k, time.Since(op.start))
 		return
 	}
@@ -441,7 +442,7 @@ func (op *operation) End() {
 	}
 	op.span.finish(op.t.spanName(k), std, failed)
 	end := op.span.endedAt()
-	if end.IsZero() { // not recorded
+	if end.IsZero() { // ended before, by a tool: the operation ends now
 		end = time.Now()
 	}
 	op.t.recordOperation(k, end.Sub(op.start))
