@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -55,6 +56,20 @@ func startTelemetry(t *testing.T, transport string) *Telemetry {
 	t.Helper()
 	tel := Start(context.Background(), Options{Service: "test", Version: "1.0.0", Transport: transport, Logger: testLogger(t)})
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	return tel
+}
+
+// startReceived starts telemetry as a generated HTTP server does: the
+// transport says when each request arrived (a millisecond ago), so that
+// mcp-go's hooks time the requests (fromHooks).
+func startReceived(t *testing.T) *Telemetry {
+	t.Helper()
+	tel := Start(context.Background(), Options{Service: "test", Version: "1.0.0", Transport: "http", Logger: testLogger(t),
+		Received: func(context.Context) time.Time { return time.Now().Add(-time.Millisecond) }})
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	if !tel.fromHooks() {
+		t.Fatal("requests are not timed by hooks with Options.Received on HTTP")
+	}
 	return tel
 }
 

@@ -387,7 +387,17 @@ func (e *spanEncoder) encodeSpan(s spanRecord) []byte {
 	b = appendFixed64(b, fieldSpanStart, uint64(s.StartTime().UnixNano()))
 	b = appendFixed64(b, fieldSpanEnd, uint64(s.EndTime().UnixNano()))
 	var dropped int
-	if rs, ok := s.(*requestSpan); ok {
+	if rs, ok := s.(*requestSpan); ok && rs.shape != nil && rs.shape.encoded != nil && len(rs.attrs) == 0 && rs.droppedAttrs == 0 {
+		// The server's attributes only, within the limits: those of its
+		// shape as encoded once, and the request's own.
+		b = append(b, rs.shape.encoded...)
+		if rs.std.sessionID != "" {
+			b = appendStringAttribute(b, fieldSpanAttributes, "mcp.session.id", rs.std.sessionID)
+		}
+		if rs.std.requestID != "" {
+			b = appendStringAttribute(b, fieldSpanAttributes, "jsonrpc.request.id", rs.std.requestID)
+		}
+	} else if ok {
 		// The server's attributes, written from its strings.
 		over := rs.eachAttribute(func(kv attribute.KeyValue) {
 			b = e.appendAttribute(b, fieldSpanAttributes, kv)

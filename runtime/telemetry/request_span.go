@@ -61,11 +61,12 @@ type serverSpans struct {
 	batcher  *spanBatcher
 }
 
-// start opens the SERVER span named name of a request whose trace context
-// ctx carries, started at at (now when zero), in s, and returns ctx with
-// it. s is the caller's, so that it can be part of a larger allocation.
+// start opens the SERVER span named name of a request of ctx, whose
+// caller's trace context the propagators found (parentOf), started at at
+// (now when zero), in s, and returns ctx with it. s is the caller's, so
+// that it can be part of a larger allocation.
 func (ss *serverSpans) start(ctx context.Context, s *requestSpan, name string, at time.Time) context.Context {
-	parent := trace.SpanContextFromContext(ctx)
+	parent := parentOf(ctx)
 	tid := parent.TraceID()
 	if !parent.IsValid() {
 		tid = newTraceID()
@@ -74,7 +75,12 @@ func (ss *serverSpans) start(ctx context.Context, s *requestSpan, name string, a
 	state := parent.TraceState()
 	var attrs []attribute.KeyValue
 	if !ok {
-		res := ss.sampler.ShouldSample(sdktrace.SamplingParameters{ParentContext: ctx, TraceID: tid, Name: name, Kind: trace.SpanKindServer})
+		sampled := ctx
+		if parent.IsValid() {
+			// Where the SDK's samplers look for it.
+			sampled = trace.ContextWithRemoteSpanContext(ctx, parent)
+		}
+		res := ss.sampler.ShouldSample(sdktrace.SamplingParameters{ParentContext: sampled, TraceID: tid, Name: name, Kind: trace.SpanKindServer})
 		decision, state, attrs = res.Decision, res.Tracestate, res.Attributes
 	}
 	if at.IsZero() {
@@ -95,6 +101,31 @@ func (ss *serverSpans) start(ctx context.Context, s *requestSpan, name string, a
 	}
 	s.SetAttributes(attrs...)
 	return trace.ContextWithSpan(ctx, s)
+}
+
+// parentContext is the context of a request whose caller sent its trace
+// context (in _meta or the traceparent header), as the propagators return
+// it: the request's span finds its parent at the top of the context.
+// Looking through the context for a parent that is not there, as most
+// requests have none, would walk all of it: on HTTP, a fifth of a
+// microsecond.
+type parentContext struct {
+	context.Context
+	parent trace.SpanContext
+}
+
+// withParent is ctx with parent, a caller's valid trace context.
+func withParent(ctx context.Context, parent trace.SpanContext) context.Context {
+	return &parentContext{ctx, parent}
+}
+
+// parentOf is the caller's trace context the propagators found for the
+// request of ctx, an invalid one when they found none.
+func parentOf(ctx context.Context) trace.SpanContext {
+	if p, ok := ctx.(*parentContext); ok {
+		return p.parent
+	}
+	return trace.SpanContext{}
 }
 
 // samplerRule is a sampler of OTEL_TRACES_SAMPLER whose decision needs
@@ -162,6 +193,7 @@ type requestSpan struct {
 	embedded.Span
 
 	src       *serverSpans
+	op        *operation // the request's, which its hooks find through the span
 	sc        trace.SpanContext
 	parent    trace.SpanContext
 	start     time.Time
@@ -172,6 +204,7 @@ type requestSpan struct {
 	end           time.Time
 	name          string
 	std           requestAttrs         // the server's, which win over attrs
+	shape         *spanShape           // std's, once finished by the server
 	attrs         []attribute.KeyValue // anybody else's (a tool's)
 	droppedAttrs  int
 	events        []sdktrace.Event
@@ -248,8 +281,6 @@ func (a *requestAttrs) each(f func(k, v string)) {
 	kv("mcp.method.name", a.method)
 	kv("network.transport", a.transport)
 	kv("mcp.protocol.version", a.protocol)
-	kv("mcp.session.id", a.sessionID)
-	kv("jsonrpc.request.id", a.requestID)
 	if a.tool != "" {
 		kv("gen_ai.tool.name", a.tool)
 		kv("gen_ai.operation.name", "execute_tool")
@@ -257,7 +288,14 @@ func (a *requestAttrs) each(f func(k, v string)) {
 	kv("gen_ai.prompt.name", a.prompt)
 	kv("error.type", a.errorType)
 	kv("rpc.response.status_code", a.statusCode)
+	// Last, as they differ from request to request: what comes before is
+	// the same for all the requests of a spanShape.
+	kv("mcp.session.id", a.sessionID)
+	kv("jsonrpc.request.id", a.requestID)
 }
+
+// maxRequestAttrs is the most attributes requestAttrs sets.
+const maxRequestAttrs = 10
 
 // has reports whether the attribute key is set.
 func (a *requestAttrs) has(key attribute.Key) (found bool) {
@@ -265,13 +303,14 @@ func (a *requestAttrs) has(key attribute.Key) (found bool) {
 	return found
 }
 
-// finish names the span, sets the server's attributes and, when message
-// is not nil, the Error status with it, and ends the span.
-func (s *requestSpan) finish(name string, std requestAttrs, message *string) {
+// finish names the span after its shape, sets the server's attributes
+// (std: those of shape and the request's own) and, when message is not
+// nil, the Error status with it, and ends the span.
+func (s *requestSpan) finish(shape *spanShape, std requestAttrs, message *string) {
 	if !s.live() {
 		return
 	}
-	s.name, s.std = name, std
+	s.name, s.std, s.shape = shape.name, std, shape
 	if message != nil && s.status.Code != codes.Ok {
 		s.status = sdktrace.Status{Code: codes.Error, Description: *message}
 	}

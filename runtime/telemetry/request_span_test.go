@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -153,8 +154,8 @@ func testRequestSpanSampling(t *testing.T, rule samplerRule) {
 	unsampled := caller.WithTraceFlags(0)
 
 	kept, dropped := &requestSpan{}, &requestSpan{}
-	ss.start(trace.ContextWithRemoteSpanContext(context.Background(), caller), kept, "ping", time.Time{})
-	ctx := ss.start(trace.ContextWithRemoteSpanContext(context.Background(), unsampled), dropped, "ping", time.Time{})
+	ss.start(withParent(context.Background(), caller), kept, "ping", time.Time{})
+	ctx := ss.start(withParent(context.Background(), unsampled), dropped, "ping", time.Time{})
 	if kept.SpanContext().TraceID() != caller.TraceID() || kept.Parent().SpanID() != caller.SpanID() {
 		t.Errorf("the span is not the caller's child")
 	}
@@ -285,7 +286,7 @@ func TestRequestSpanServerAttributes(t *testing.T) {
 	ss.start(context.Background(), s, "tools/call", time.Time{})
 	s.SetAttributes(attribute.String("a", "1"))
 	message := "it broke"
-	s.finish("tools/call hello", requestAttrs{method: "tools/call", transport: "tcp", tool: "hello"}, &message)
+	s.finish(&spanShape{name: "tools/call hello"}, requestAttrs{method: "tools/call", transport: "tcp", tool: "hello"}, &message)
 	spans := flush()
 	if len(spans) != 1 {
 		t.Fatalf("%d spans exported, want 1", len(spans))
@@ -306,5 +307,47 @@ func TestRequestSpanServerAttributes(t *testing.T) {
 	span := got.GetResourceSpans()[0].GetScopeSpans()[0].GetSpans()[0]
 	if a := spanAttrs(span); len(a) != 3 || a["mcp.method.name"] != "tool" || a["gen_ai.tool.name"] != "hell" || span.GetDroppedAttributesCount() != 2 {
 		t.Errorf("encoded attributes %v, %d dropped", a, span.GetDroppedAttributesCount())
+	}
+}
+
+// TestSpanShapeEncoding: a request span whose attributes are the server's
+// only is encoded from its shape's bytes exactly as from its strings, and
+// one with a tool's attribute too is encoded with all of them.
+func TestSpanShapeEncoding(t *testing.T) {
+	traceTo(t, newOTLPReceiver(t))
+	tel := startTelemetry(t, "http")
+	k := operationKey{method: "tools/call", tool: "hello_world", errorType: "-32602", protocol: "2025-11-25", transport: "tcp"}
+	shape := tel.shapeOf(k)
+	if shape.encoded == nil || shape.name != "tools/call hello_world" || shape.std.statusCode != "-32602" || tel.shapeOf(k) != shape {
+		t.Fatalf("shape %+v: want it encoded, named after the tool, with the status code, made once", shape)
+	}
+	std := shape.std
+	std.sessionID, std.requestID = "0123456789abcdef", "7"
+	s := &requestSpan{}
+	tel.tracer.start(context.Background(), s, "", time.Time{})
+	s.finish(shape, std, nil)
+
+	var e spanEncoder
+	fast := slices.Clone(e.encodeSpan(s))
+	s.shape = &spanShape{name: shape.name} // not encoded
+	if got := e.encodeSpan(s); !bytes.Equal(fast, got) {
+		t.Errorf("encoded from the shape:\n%x\nfrom the strings:\n%x", fast, got)
+	}
+	s.shape = shape
+	var span tracepb.Span
+	if err := proto.Unmarshal(fast, &span); err != nil {
+		t.Fatal(err)
+	}
+	a := spanAttrs(&span)
+	if len(a) != 9 || a["mcp.session.id"] != "0123456789abcdef" || a["jsonrpc.request.id"] != "7" || a["rpc.response.status_code"] != "-32602" {
+		t.Errorf("attributes %v: want the nine of the shape and the request", a)
+	}
+
+	s.attrs = []attribute.KeyValue{attribute.String("db.system.name", "postgresql")}
+	if err := proto.Unmarshal(e.encodeSpan(s), &span); err != nil {
+		t.Fatal(err)
+	}
+	if a := spanAttrs(&span); len(a) != 10 || a["db.system.name"] != "postgresql" || a["gen_ai.tool.name"] != "hello_world" {
+		t.Errorf("attributes %v: want the server's nine and the tool's", a)
 	}
 }

@@ -28,9 +28,9 @@ import (
 // TestOperationMetrics: real calls by a real client, a failing one among
 // them, show up in the histogram with the convention's labels and buckets,
 // and nothing a client names that the server does not know becomes a label;
-// the same whether mcp-go's tracer times the requests (tracing on, or
-// stdio) or its request hooks do (tracing off on HTTP, where the transport
-// says when each request arrived).
+// the same whether mcp-go's tracer times the requests (stdio) or its
+// request hooks do (HTTP, where the transport says when each request
+// arrived), traced or not.
 func TestOperationMetrics(t *testing.T) {
 	t.Run("tracer", func(t *testing.T) {
 		tel := startTelemetry(t, "http")
@@ -49,24 +49,39 @@ func TestOperationMetrics(t *testing.T) {
 		}
 		testOperationMetrics(t, tel)
 	})
-	// Tracing on, no request sampled: the spans record nothing, the
-	// metrics count every request all the same.
-	t.Run("unsampled", func(t *testing.T) {
-		recv := newOTLPReceiver(t)
-		traceTo(t, recv)
-		t.Setenv("OTEL_TRACES_SAMPLER", "always_off")
-		tel := startTelemetry(t, "http")
-		if tel.tracer == nil {
-			t.Fatal("tracing is off with an OTLP endpoint")
+	// Tracing on: the tracer's spans, or the spans spanStarter opens and
+	// the hooks end, carry the metrics' labels; and with no request
+	// sampled, the spans record nothing and the metrics count every
+	// request all the same.
+	for _, timing := range []string{"tracer", "hooks"} {
+		for _, sampler := range []string{"always_on", "always_off"} {
+			t.Run("traced/"+timing+"/"+sampler, func(t *testing.T) {
+				recv := newOTLPReceiver(t)
+				traceTo(t, recv)
+				t.Setenv("OTEL_TRACES_SAMPLER", sampler)
+				tel := startTelemetry(t, "http")
+				if timing == "hooks" {
+					tel = startReceived(t)
+				}
+				if tel.tracer == nil {
+					t.Fatal("tracing is off with an OTLP endpoint")
+				}
+				testOperationMetrics(t, tel)
+				if err := tel.Shutdown(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				n := len(recv.received())
+				if sampler == "always_off" && n != 0 {
+					t.Errorf("%d spans exported with always_off", n)
+				}
+				// initialize, 3 hello_world, broken, 2 unknown tools, 2
+				// prompts/get, the unknown method and the refused prompt.
+				if sampler == "always_on" && n != 11 {
+					t.Errorf("%d spans exported with always_on, want one per request, 11", n)
+				}
+			})
 		}
-		testOperationMetrics(t, tel)
-		if err := tel.Shutdown(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if n := len(recv.received()); n != 0 {
-			t.Errorf("%d spans exported with always_off", n)
-		}
-	})
+	}
 }
 
 func testOperationMetrics(t *testing.T, tel *Telemetry) {
@@ -266,7 +281,7 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 	req.Params.Name = "hello_world"
 	var message, result any = &req, mcp.NewToolResultText("hi")
 	ctx := context.Background()
-	answer := func() { hooked.answered(ctx, mcp.MethodToolsCall, message, result, nil) }
+	answer := func() { hooked.answered(ctx, float64(1), mcp.MethodToolsCall, message, result, nil) }
 	answer()
 	if n := testing.AllocsPerRun(1000, answer); n != 0 {
 		t.Errorf("recording a tools/call from the hooks allocates %v times, want 0", n)
@@ -342,21 +357,41 @@ func traceparent(traceID, spanID string) string { return "00-" + traceID + "-" +
 
 // TestSpans: each request is one SERVER span named after its method and
 // target, parented by the caller's _meta.traceparent, else by the HTTP
-// traceparent header, and flushed on Shutdown.
+// traceparent header, and flushed on Shutdown; whether mcp-go's tracer
+// opens it (stdio) or spanStarter does and the hooks end it (HTTP).
 func TestSpans(t *testing.T) {
+	t.Run("tracer", func(t *testing.T) { testRequestSpans(t, false) })
+	t.Run("hooks", func(t *testing.T) { testRequestSpans(t, true) })
+}
+
+func testRequestSpans(t *testing.T, hooks bool) {
 	recv := newOTLPReceiver(t)
 	traceTo(t, recv)
 	tel := startTelemetry(t, "http")
+	if hooks {
+		tel = startReceived(t)
+	}
 	if tel.tracer == nil {
 		t.Fatal("tracing is off with OTEL_EXPORTER_OTLP_ENDPOINT set")
 	}
-	c := connect(t, newTestServer(tel), map[string]string{"traceparent": traceparent(headerTraceID, headerSpanID)})
+	s := newTestServer(tel)
+	c := connect(t, s, map[string]string{"traceparent": traceparent(headerTraceID, headerSpanID)})
 
 	if _, err := callTool(c, "hello_world", map[string]any{"traceparent": traceparent(callerTraceID, callerSpanID)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := callTool(c, "broken", nil); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := callTool(c, "no-such-tool", nil); err == nil {
+		t.Fatal("calling an unknown tool succeeded")
+	}
+	// A method mcp-go does not have, answered without a hook; its envelope
+	// is in the context, as the HTTP server puts it there.
+	unknown := []byte(`{"jsonrpc":"2.0","id":"u-1","method":"no/such-method","params":{"_meta":{"traceparent":"` + traceparent(callerTraceID, callerSpanID) + `"}}}`)
+	env := envelope.Parse(unknown)
+	if resp, ok := s.HandleMessage(envelope.WithHolder(context.Background(), &env), unknown).(mcp.JSONRPCError); !ok || resp.Error.Code != mcp.METHOD_NOT_FOUND {
+		t.Fatalf("no/such-method answered %+v, want -32601", resp)
 	}
 	// A prompts/get the argument checker refused, which mcp-go never saw:
 	// one with the caller's trace context in _meta and the header, one with
@@ -446,6 +481,26 @@ func TestSpans(t *testing.T) {
 	}
 	if byName["initialize"] == nil {
 		t.Errorf("no initialize span; got %v", keys(byName))
+	}
+	unknownTool := byName["tools/call"]
+	if unknownTool == nil {
+		t.Fatalf("no span \"tools/call\" (a tool the server does not have is no target); got %v", keys(byName))
+	}
+	a = spanAttrs(unknownTool)
+	if a["gen_ai.tool.name"] != Other || a["error.type"] != fmt.Sprint(mcp.INVALID_PARAMS) || a["rpc.response.status_code"] != fmt.Sprint(mcp.INVALID_PARAMS) ||
+		unknownTool.GetStatus().GetCode() != tracepb.Status_STATUS_CODE_ERROR || !strings.Contains(unknownTool.GetStatus().GetMessage(), "no-such-tool") {
+		t.Errorf("span of an unknown tool: attributes %v, status %v; want _OTHER, -32602 and ERROR with the response's message", a, unknownTool.GetStatus())
+	}
+	method := byName[Other]
+	if method == nil {
+		t.Fatalf("no span %q of the unknown method; got %v", Other, keys(byName))
+	}
+	a = spanAttrs(method)
+	// mcp-go's tracer does not say the request's id, which the hooks read
+	// from the envelope.
+	if got := hex.EncodeToString(method.GetTraceId()); got != callerTraceID || a["mcp.method.name"] != Other || a["error.type"] != fmt.Sprint(mcp.METHOD_NOT_FOUND) ||
+		(hooks && a["jsonrpc.request.id"] != "u-1") || method.GetStatus().GetCode() != tracepb.Status_STATUS_CODE_ERROR {
+		t.Errorf("span of the unknown method: trace id %s, attributes %v, status %v; want the _meta's trace, _OTHER, -32601, the id and ERROR", got, a, method.GetStatus())
 	}
 }
 
@@ -590,9 +645,8 @@ func BenchmarkHandleMessage(b *testing.B) {
 }
 
 // TestReceivedStartsTheDuration: with Options.Received, a request's
-// duration counts from when the transport received it, traced (mcp-go's
-// tracer times it) or not (its hooks do); without a time from it (zero),
-// from when mcp-go began the request.
+// duration counts from when the transport received it, traced or not;
+// without a time from it (zero), from when mcp-go began the request.
 func TestReceivedStartsTheDuration(t *testing.T) {
 	t.Run("hooks", func(t *testing.T) {
 		testReceivedStartsTheDuration(t, func(string) string { return "" }, nil)
@@ -615,8 +669,8 @@ func testReceivedStartsTheDuration(t *testing.T, getenv func(string) string, spa
 			return at
 		}})
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
-	if traced := getenv == nil; (tel.tracer != nil) != traced || tel.fromHooks() == traced {
-		t.Fatalf("tracing %v, timed by hooks %v", tel.tracer != nil, tel.fromHooks())
+	if traced := getenv == nil; (tel.tracer != nil) != traced || !tel.fromHooks() {
+		t.Fatalf("tracing %v (want %v), timed by hooks %v", tel.tracer != nil, traced, tel.fromHooks())
 	}
 	s := newTestServer(tel)
 	call := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hello_world"}}`)

@@ -142,12 +142,20 @@ func (headerPropagator) Inject(ctx context.Context, h http.Header) {
 
 func (headerPropagator) Extract(ctx context.Context, h http.Header) context.Context {
 	// Most requests carry neither header: looked up by their canonical
-	// names first, without the propagators' work or a look through the
-	// context for a parent from _meta.
-	if (len(h["Traceparent"]) == 0 && len(h["Baggage"]) == 0) || trace.SpanContextFromContext(ctx).IsRemote() {
+	// names, without the propagators' work.
+	if (len(h["Traceparent"]) == 0 && len(h["Baggage"]) == 0) || parentOf(ctx).IsValid() {
 		return ctx
 	}
-	return propagator.Extract(ctx, propagation.HeaderCarrier(h))
+	return extracted(propagator.Extract(ctx, propagation.HeaderCarrier(h)))
+}
+
+// extracted is ctx, which the propagators have read a caller's trace
+// context into, with that context where parentOf finds it.
+func extracted(ctx context.Context) context.Context {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		return withParent(ctx, sc)
+	}
+	return ctx
 }
 
 // metaPropagator reads and writes traceparent, tracestate and baggage in
@@ -185,8 +193,8 @@ func (metaPropagator) ExtractMeta(ctx context.Context, meta *mcp.Meta) context.C
 	_, hasBaggage := meta.AdditionalFields["baggage"]
 	if !hasState && !hasBaggage {
 		// The usual case, read without the propagators' carrier map.
-		if sc, ok := parseTraceparent(tp); ok {
-			return trace.ContextWithRemoteSpanContext(ctx, sc)
+		if sc, ok := parseTraceparent(tp); ok && sc.IsValid() {
+			return withParent(ctx, sc)
 		}
 	}
 	c := propagation.MapCarrier{"traceparent": tp}
@@ -196,7 +204,7 @@ func (metaPropagator) ExtractMeta(ctx context.Context, meta *mcp.Meta) context.C
 	if b, ok := meta.AdditionalFields["baggage"].(string); ok {
 		c["baggage"] = b
 	}
-	return propagator.Extract(ctx, c)
+	return extracted(propagator.Extract(ctx, c))
 }
 
 // parseTraceparent reads the usual W3C traceparent, version 00 in lower
@@ -259,19 +267,7 @@ func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKi
 	if kind != tracing.SpanKindServer {
 		return ctx, nonRecording
 	}
-	var op *operation
-	if rt.t.tracer != nil {
-		// The operation and its span, in one allocation.
-		traced := &struct {
-			operation
-			span requestSpan
-		}{}
-		op = &traced.operation
-		op.span = &traced.span
-	} else {
-		op = &operation{}
-	}
-	op.t = rt.t
+	op := rt.t.newOperation()
 	for _, a := range attrs {
 		switch a.Key {
 		case mcpGoMethod:
@@ -285,23 +281,91 @@ func (rt requestTracer) Start(ctx context.Context, _ string, kind tracing.SpanKi
 	if op.protocol == "" {
 		op.protocol = protocolOf(ctx)
 	}
-	if rt.t.received != nil {
-		// Counted from the request's arrival when the transport knows
-		// it, traced or not, as the hooks count untraced requests.
-		op.start = rt.t.received(ctx)
+	ctx = rt.t.begin(ctx, op)
+	return tracing.ContextWithSpan(ctx, op), op
+}
+
+// newOperation allocates an operation, with its span when tracing is on.
+func (t *Telemetry) newOperation() *operation {
+	if t.tracer == nil {
+		return &operation{t: t}
 	}
-	if ss := rt.t.tracer; ss != nil {
+	// The operation and its span, in one allocation.
+	traced := &struct {
+		operation
+		span requestSpan
+	}{}
+	op := &traced.operation
+	op.t, op.span = t, &traced.span
+	return op
+}
+
+// begin starts op, a request of ctx: from its arrival when the transport
+// knows it, else now; and opens its span when it has one, which the
+// returned context carries.
+func (t *Telemetry) begin(ctx context.Context, op *operation) context.Context {
+	if t.received != nil {
+		op.start = t.received(ctx)
+	}
+	if ss := t.tracer; ss != nil {
 		// The name and most attributes are known only at the end (the
-		// tool, the error), where they are set. The span starts when the
-		// request arrived, as its duration counts, when the transport
-		// says; else now, and the operation's clock is the span's.
+		// tool, the error), where they are set. The operation's clock is
+		// the span's.
 		ctx = ss.start(ctx, op.span, op.method, op.start)
+		op.span.op = op
 		op.start = op.span.start
 	}
 	if op.start.IsZero() {
 		op.start = time.Now()
 	}
-	return tracing.ContextWithSpan(ctx, op), op
+	return ctx
+}
+
+// spanStarter is the tracing.Propagator of a traced server timed by its
+// hooks (see fromHooks). mcp-go asks it for the trace context of every
+// request it dispatches, after the _meta propagator and right before the
+// request runs: it reads the HTTP header as headerPropagator does and
+// opens the request's span, which the hooks end once the request is
+// answered (see answered). It is the one call of mcp-go per request whose
+// context the request then carries.
+type spanStarter struct{ t *Telemetry }
+
+func (p spanStarter) Inject(ctx context.Context, h http.Header) { headerPropagator{}.Inject(ctx, h) }
+
+func (p spanStarter) Extract(ctx context.Context, h http.Header) context.Context {
+	op := p.t.newOperation()
+	ctx = p.t.begin(headerPropagator{}.Extract(ctx, h), op)
+	if e := envelope.From(ctx); e != nil && !e.Batch && e.Method != "" && methodName(e.Method) == Other {
+		// mcp-go answers a method it does not have with -32601 and no
+		// hook: the request ends here.
+		op.method, op.protocol, op.requestID = e.Method, protocolOf(ctx), envelopeID(e.ID)
+		op.errSet, op.errCode, op.errMessage = true, mcp.METHOD_NOT_FOUND, fmt.Sprintf("Method %s not found", e.Method)
+		op.End()
+	}
+	return ctx
+}
+
+// envelopeID is the request id of an envelope's id key (envelope.ID) as
+// JSON decodes it: a string or a float64; nil for none.
+func envelopeID(key string) any {
+	switch {
+	case strings.HasPrefix(key, "s:"):
+		return key[2:]
+	case strings.HasPrefix(key, "n:"):
+		if v, err := strconv.ParseFloat(key[2:], 64); err == nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// requestOperation is the operation spanStarter began for the request of
+// ctx, nil when there is none.
+func requestOperation(ctx context.Context) *operation {
+	if s, ok := trace.SpanFromContext(ctx).(*requestSpan); ok {
+		return s.op
+	}
+	return nil
 }
 
 // PromptRefused records a prompts/get that the argument checker answered
@@ -428,53 +492,71 @@ func (op *operation) End() {
 		op.t.recordOperation(k, time.Since(op.start))
 		return
 	}
-	std := requestAttrs{
-		method: k.method, transport: k.transport, protocol: k.protocol,
-		sessionID: op.sessionID, requestID: requestIDText(op.requestID),
-		tool: k.tool, prompt: k.prompt, errorType: k.errorType,
-	}
+	shape := op.t.shapeOf(k)
+	std := shape.std
+	std.sessionID, std.requestID = op.sessionID, requestIDText(op.requestID)
 	var failed *string
 	if k.errorType != "" {
-		if op.errSet {
-			std.statusCode = k.errorType
-		}
 		failed = &op.errMessage
 	}
-	op.span.finish(op.t.spanName(k), std, failed)
+	op.span.finish(shape, std, failed)
 	end := op.span.endedAt()
 	if end.IsZero() { // ended before, by a tool: the operation ends now
 		end = time.Now()
 	}
-	op.t.recordOperation(k, end.Sub(op.start))
+	shape.duration.observe(end.Sub(op.start).Seconds())
 }
 
-// spanName is the name of the span of an operation:
-// "{mcp.method.name} {target}", the target being the tool or prompt when
-// the server knows it. The names are made once per method and target.
-func (t *Telemetry) spanName(k operationKey) string {
-	target := k.tool + k.prompt // at most one is set
-	if target == "" || target == Other {
-		return k.method
-	}
-	key := spanNameKey{k.method, target}
-	t.spanNamesMu.RLock()
-	name, ok := t.spanNames[key]
-	t.spanNamesMu.RUnlock()
-	if ok {
-		return name
-	}
-	name = k.method + " " + target
-	t.spanNamesMu.Lock()
-	if t.spanNames == nil {
-		t.spanNames = make(map[spanNameKey]string)
-	}
-	t.spanNames[key] = name
-	t.spanNamesMu.Unlock()
-	return name
+// spanShape is what the spans of the requests of one label combination
+// share: their name, "{mcp.method.name} {target}", the target being the
+// tool or prompt when the server knows it; the server's attributes but the
+// session's and the request's ids, also encoded as OTLP writes them; and
+// the series of the duration histogram the requests count in.
+type spanShape struct {
+	name     string
+	std      requestAttrs
+	encoded  []byte // std's attributes as a Span's fields; nil when the span limits could cut them
+	duration *metricSeries
 }
 
-// spanNameKey is a method and its target: a registered tool or prompt.
-type spanNameKey struct{ method, target string }
+// shapeOf is the spanShape of the label combination k, made once.
+func (t *Telemetry) shapeOf(k operationKey) *spanShape {
+	t.shapesMu.RLock()
+	shape := t.shapes[k]
+	t.shapesMu.RUnlock()
+	if shape != nil {
+		return shape
+	}
+	shape = &spanShape{
+		name: k.method,
+		std: requestAttrs{
+			method: k.method, transport: k.transport, protocol: k.protocol,
+			tool: k.tool, prompt: k.prompt, errorType: k.errorType,
+		},
+		duration: t.metrics.operation.with(k.labels()),
+	}
+	if target := k.tool + k.prompt; target != "" && target != Other { // at most one is set
+		shape.name = k.method + " " + target
+	}
+	if k.errorType != "" && k.errorType != ToolError {
+		// A JSON-RPC error: its code.
+		shape.std.statusCode = k.errorType
+	}
+	if lim := t.tracer.limits; lim.AttributeValueLengthLimit < 0 && (lim.AttributeCountLimit < 0 || lim.AttributeCountLimit >= maxRequestAttrs) {
+		shape.encoded = []byte{}
+		shape.std.each(func(k, v string) { shape.encoded = appendStringAttribute(shape.encoded, fieldSpanAttributes, k, v) })
+	}
+	t.shapesMu.Lock()
+	defer t.shapesMu.Unlock()
+	if made := t.shapes[k]; made != nil {
+		return made
+	}
+	if t.shapes == nil {
+		t.shapes = make(map[operationKey]*spanShape)
+	}
+	t.shapes[k] = shape
+	return shape
+}
 
 // requestIDText is a JSON-RPC id as decoded (a string or a number) in text;
 // "" for none.
@@ -516,9 +598,15 @@ type jsonrpcError interface {
 // failed notes the error a request was answered with.
 func (op *operation) failed(err error) {
 	op.errSet, op.errCode = true, mcp.INTERNAL_ERROR
+	message := err.Error()
 	var je jsonrpcError
 	if errors.As(err, &je) {
-		op.errCode = je.ToJSONRPCError().Error.Code
+		e := je.ToJSONRPCError().Error
+		op.errCode, message = e.Code, e.Message
+	}
+	if op.errMessage == "" {
+		// As the response says it.
+		op.errMessage = message
 	}
 	// mcp-go looked the name up and did not find it: the name is the
 	// client's, not one of the server's, and must not become a label.
@@ -529,14 +617,34 @@ func (op *operation) failed(err error) {
 
 // answered records a request mcp-go has answered, from its hooks (see
 // fromHooks): with result on success, err on failure. The request itself
-// names the tool or prompt, the result tells a tool error.
-func (t *Telemetry) answered(ctx context.Context, method mcp.MCPMethod, message, result any, err error) {
-	op := operation{t: t, method: string(method), protocol: protocolOf(ctx)}
+// names the tool or prompt, the result tells a tool error. A traced
+// request's operation, which spanStarter began, ends with its span; an
+// untraced one is recorded without being allocated.
+func (t *Telemetry) answered(ctx context.Context, id any, method mcp.MCPMethod, message, result any, err error) {
+	if t.tracer != nil {
+		if op := requestOperation(ctx); op != nil {
+			op.requestID = id
+			if s := server.ClientSessionFromContext(ctx); s != nil {
+				op.sessionID = s.SessionID()
+			}
+			op.answered(ctx, method, message, result, err)
+			op.End()
+			return
+		}
+	}
+	op := operation{t: t}
+	op.answered(ctx, method, message, result, err)
+	t.recordOperation(op.key(), t.since(ctx))
+}
+
+// answered fills in what the request of ctx and its answer tell.
+func (op *operation) answered(ctx context.Context, method mcp.MCPMethod, message, result any, err error) {
+	op.method, op.protocol = string(method), protocolOf(ctx)
 	switch m := message.(type) {
 	case *mcp.CallToolRequest:
 		op.tool = m.Params.Name
 		if r, ok := result.(*mcp.CallToolResult); ok && r != nil && r.IsError {
-			op.toolError = true
+			op.toolError, op.errMessage = true, toolErrorMessage
 		}
 	case *mcp.GetPromptRequest:
 		op.prompt = m.Params.Name
@@ -548,8 +656,11 @@ func (t *Telemetry) answered(ctx context.Context, method mcp.MCPMethod, message,
 	if err != nil {
 		op.failed(err)
 	}
-	t.recordOperation(op.key(), t.since(ctx))
 }
+
+// toolErrorMessage is the status message of the span of a tool call whose
+// result has isError, as mcp-go's tracer says it.
+const toolErrorMessage = "tool returned error result"
 
 // since is the time since the request of ctx arrived, 0 when the
 // transport does not say.
@@ -581,12 +692,15 @@ func (t *Telemetry) unknownMethod(ctx context.Context, _ any, _ any) error {
 func (t *Telemetry) hooks() *server.Hooks {
 	h := &server.Hooks{}
 	if t.fromHooks() {
-		h.AddOnRequestInitialization(t.unknownMethod)
-		h.AddOnSuccess(func(ctx context.Context, _ any, method mcp.MCPMethod, message, result any) {
-			t.answered(ctx, method, message, result, nil)
+		if t.tracer == nil {
+			// Traced, spanStarter sees such requests.
+			h.AddOnRequestInitialization(t.unknownMethod)
+		}
+		h.AddOnSuccess(func(ctx context.Context, id any, method mcp.MCPMethod, message, result any) {
+			t.answered(ctx, id, method, message, result, nil)
 		})
-		h.AddOnError(func(ctx context.Context, _ any, method mcp.MCPMethod, message any, err error) {
-			t.answered(ctx, method, message, nil, err)
+		h.AddOnError(func(ctx context.Context, id any, method mcp.MCPMethod, message any, err error) {
+			t.answered(ctx, id, method, message, nil, err)
 		})
 		t.sessionHooks(h)
 		return h
