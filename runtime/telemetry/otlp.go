@@ -9,9 +9,11 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -40,6 +42,66 @@ type otlpClient struct {
 
 	mu      sync.Mutex
 	stopped bool
+
+	encMu sync.Mutex
+	enc   spanEncoder
+	spare []byte // a request's buffer the transport is done with
+}
+
+// encode appends spans to dst as one ExportTraceServiceRequest, in buffers
+// kept from export to export: the batches of a busy server are each a few
+// hundred kilobytes, which a new buffer would take from the system page by
+// page.
+func (c *otlpClient) encode(dst []byte, spans []spanRecord) []byte {
+	c.encMu.Lock()
+	defer c.encMu.Unlock()
+	return c.enc.encodeRequest(dst, spans)
+}
+
+// takeSpare is a buffer for the next request, the last one's if it can be
+// reused.
+func (c *otlpClient) takeSpare() []byte {
+	c.encMu.Lock()
+	defer c.encMu.Unlock()
+	b := c.spare
+	c.spare = nil
+	return b[:0]
+}
+
+// putSpare keeps b for the next request.
+func (c *otlpClient) putSpare(b []byte) {
+	c.encMu.Lock()
+	defer c.encMu.Unlock()
+	c.spare = b
+}
+
+// exportBody is the body of one export request, and of the copies of it
+// the transport may ask for (http.Request.GetBody); its bytes can be
+// reused once the transport has closed all of them, which an
+// http.RoundTripper may do after RoundTrip returns.
+type exportBody struct {
+	b    []byte
+	open atomic.Int32
+}
+
+// reader is a new reader of the body.
+func (x *exportBody) reader() io.ReadCloser {
+	x.open.Add(1)
+	return &exportBodyReader{Reader: bytes.NewReader(x.b), x: x}
+}
+
+// done reports whether the transport has closed every reader of the body.
+func (x *exportBody) done() bool { return x.open.Load() == 0 }
+
+type exportBodyReader struct {
+	*bytes.Reader
+	x    *exportBody
+	once sync.Once
+}
+
+func (r *exportBodyReader) Close() error {
+	r.once.Do(func() { r.x.open.Add(-1) })
+	return nil
 }
 
 // isStopped reports whether Shutdown was called.
@@ -148,14 +210,24 @@ func (e *otlpExporter) ExportSpans(ctx context.Context, spans []spanRecord) erro
 	if e.isStopped() || len(spans) == 0 {
 		return nil
 	}
-	body := encodeSpans(spans)
+	encoded := e.encode(e.takeSpare(), spans)
+	body := &exportBody{b: encoded}
 	if e.gzip {
-		body = gzipped(body)
+		body.b = gzipped(encoded)
+		e.putSpare(encoded)
+	} else {
+		defer func() {
+			if body.done() {
+				e.putSpare(encoded)
+			}
+		}()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, body.reader())
 	if err != nil {
 		return err
 	}
+	req.ContentLength = int64(len(body.b))
+	req.GetBody = func() (io.ReadCloser, error) { return body.reader(), nil }
 	for k, v := range e.headers {
 		req.Header[k] = v
 	}
@@ -243,9 +315,10 @@ const (
 	otlpStatusError = 2
 )
 
-// encodeSpans encodes an ExportTraceServiceRequest holding spans, grouped
-// by resource and instrumentation scope in their order.
-func encodeSpans(spans []spanRecord) []byte {
+// encodeRequest appends to out an ExportTraceServiceRequest holding
+// spans, grouped by resource and instrumentation scope in their order. The
+// buffers of e are kept for the next request.
+func (e *spanEncoder) encodeRequest(out []byte, spans []spanRecord) []byte {
 	type scopeGroup struct {
 		scope instrumentation.Scope
 		spans []spanRecord
@@ -283,8 +356,6 @@ func encodeSpans(spans []spanRecord) []byte {
 	// The spans are encoded once, into their ScopeSpans, and copied once
 	// more into the request: the enclosing messages' lengths are computed,
 	// not encoded into buffers of their own.
-	var e spanEncoder
-	var out []byte
 	for _, rg := range groups {
 		var head, tail []byte // ResourceSpans' fields before and after its scopes
 		if rg.res != nil {
@@ -295,18 +366,21 @@ func encodeSpans(spans []spanRecord) []byte {
 			head = appendMessage(head, fieldResourceSpansResource, r)
 			tail = appendString(tail, fieldResourceSpansSchema, rg.res.SchemaURL())
 		}
-		scopes := make([][]byte, len(rg.scopes))
+		for len(e.scopes) < len(rg.scopes) {
+			e.scopes = append(e.scopes, nil)
+		}
+		scopes := e.scopes[:len(rg.scopes)]
 		size := len(head) + len(tail)
 		for i, sg := range rg.scopes {
 			var sc []byte
 			sc = appendString(sc, fieldScopeName, sg.scope.Name)
 			sc = appendString(sc, fieldScopeVersion, sg.scope.Version)
-			var ss []byte
+			ss := scopes[i][:0]
 			for j, s := range sg.spans {
 				span := e.encodeSpan(s)
 				if j == 0 {
 					// Room for spans the size of the first, and some.
-					ss = make([]byte, 0, 64+len(sc)+len(sg.spans)*(len(span)+len(span)/8+4))
+					ss = slices.Grow(ss, 64+len(sc)+len(sg.spans)*(len(span)+len(span)/8+4))
 					ss = appendMessage(ss, fieldScopeSpansScope, sc)
 				}
 				ss = appendMessage(ss, fieldScopeSpansSpans, span)
@@ -315,9 +389,7 @@ func encodeSpans(spans []spanRecord) []byte {
 			scopes[i] = ss
 			size += protowire.SizeTag(fieldResourceSpansScope) + protowire.SizeBytes(len(ss))
 		}
-		if out == nil {
-			out = make([]byte, 0, size+16)
-		}
+		out = slices.Grow(out, size+16)
 		out = protowire.AppendTag(out, fieldRequestResourceSpans, protowire.BytesType)
 		out = protowire.AppendVarint(out, uint64(size))
 		out = append(out, head...)
@@ -331,9 +403,11 @@ func encodeSpans(spans []spanRecord) []byte {
 
 // spanEncoder holds the buffers of the messages a span nests, reused from
 // span to span: an export encodes hundreds of spans of a few attributes
-// each.
+// each; and those of a request's ScopeSpans, reused from request to
+// request by an exporter (otlpClient.encode).
 type spanEncoder struct {
 	span, kv, any []byte
+	scopes        [][]byte
 }
 
 // appendAttribute appends an attribute as the KeyValue field of b.

@@ -152,16 +152,14 @@ func (e *otlpGRPCExporter) ExportSpans(ctx context.Context, spans []spanRecord) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.settings.timeout)
 	defer cancel()
-	msg := encodeSpans(spans)
-	compressed := byte(0)
-	if e.settings.gzip {
-		msg, compressed = gzipped(msg), 1
-	}
 	// The length-prefixed message of gRPC's framing.
-	body := make([]byte, 5, 5+len(msg))
-	body[0] = compressed
-	binary.BigEndian.PutUint32(body[1:], uint32(len(msg)))
-	body = append(body, msg...)
+	body := e.encode(make([]byte, 5), spans)
+	if e.settings.gzip {
+		msg := gzipped(body[5:])
+		body = append(body[:5], msg...)
+		body[0] = 1
+	}
+	binary.BigEndian.PutUint32(body[1:], uint32(len(body)-5))
 
 	delay := grpcInitialRetryDelay
 	for attempt := 1; ; attempt++ {

@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -166,7 +169,7 @@ func TestOTLPEncodingBatch(t *testing.T) {
 		stubs = append(stubs, stub)
 	}
 	var got coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(encodeSpans(records(stubs)), &got); err != nil {
+	if err := proto.Unmarshal(new(spanEncoder).encodeRequest(nil, records(stubs)), &got); err != nil {
 		t.Fatalf("not an ExportTraceServiceRequest: %v", err)
 	}
 	spans := got.GetResourceSpans()[0].GetScopeSpans()[0].GetSpans()
@@ -207,26 +210,90 @@ func TestOTLPExportFailure(t *testing.T) {
 	}
 }
 
+// TestOTLPExportReusesBuffer: once the transport is done with a request's
+// body, the next export encodes into the same buffer, and each request
+// carries its own spans; a redirect to the endpoint sends the same body
+// again.
+func TestOTLPExportReusesBuffer(t *testing.T) {
+	recv := newOTLPReceiver(t)
+	redirect := httptest.NewServer(http.RedirectHandler(recv.srv.URL+"/v1/traces", http.StatusTemporaryRedirect))
+	defer redirect.Close()
+	e, err := newOTLPExporter(envOf(map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": redirect.URL + "/v1/traces"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *byte
+	for _, name := range []string{"first", "second", "third"} {
+		if err := e.ExportSpans(context.Background(), records(tracetest.SpanStubs{{Name: name}, {Name: name}})); err != nil {
+			t.Fatal(err)
+		}
+		if cap(e.spare) == 0 {
+			t.Fatalf("after the %s export, no buffer is kept for the next", name)
+		}
+		if first == nil {
+			first = &e.spare[:1][0]
+		} else if &e.spare[:1][0] != first {
+			t.Errorf("the %s export encoded into a new buffer", name)
+		}
+	}
+	var names []string
+	for _, s := range recv.received() {
+		names = append(names, s.GetName())
+	}
+	if want := []string{"first", "first", "second", "second", "third", "third"}; !slices.Equal(names, want) {
+		t.Errorf("received %v, want %v", names, want)
+	}
+}
+
 // BenchmarkEncodeSpans is the encoding of one export batch (the batch
-// processor's default size) of request spans.
+// processor's default size) by an exporter's encoder, as it is reused from
+// batch to batch: of spans the SDK recorded (a tool's), and of the
+// requests' SERVER spans.
 func BenchmarkEncodeSpans(b *testing.B) {
-	stub := tracetest.SpanStub{
-		Name:     "tools/call hello_world",
-		SpanKind: trace.SpanKindServer,
-		Attributes: []attribute.KeyValue{
-			attribute.String("mcp.method.name", "tools/call"), attribute.String("network.transport", "tcp"),
-			attribute.String("mcp.protocol.version", "2025-11-25"), attribute.String("mcp.session.id", "0123456789abcdef0123456789abcdef"),
-			attribute.String("jsonrpc.request.id", "42"), attribute.String("gen_ai.tool.name", "hello_world"),
-			attribute.String("gen_ai.operation.name", "execute_tool"),
-		},
+	bench := func(b *testing.B, spans []spanRecord) {
+		var e spanEncoder
+		var out []byte
+		b.ReportAllocs()
+		for b.Loop() {
+			out = e.encodeRequest(out[:0], spans)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(spans)), "ns/span")
 	}
-	stubs := make(tracetest.SpanStubs, 512)
-	for i := range stubs {
-		stubs[i] = stub
-	}
-	spans := records(stubs)
-	b.ReportAllocs()
-	for b.Loop() {
-		encodeSpans(spans)
-	}
+	b.Run("sdk", func(b *testing.B) {
+		stub := tracetest.SpanStub{
+			Name:     "tools/call hello_world",
+			SpanKind: trace.SpanKindServer,
+			Attributes: []attribute.KeyValue{
+				attribute.String("mcp.method.name", "tools/call"), attribute.String("network.transport", "tcp"),
+				attribute.String("mcp.protocol.version", "2025-11-25"), attribute.String("mcp.session.id", "0123456789abcdef0123456789abcdef"),
+				attribute.String("jsonrpc.request.id", "42"), attribute.String("gen_ai.tool.name", "hello_world"),
+				attribute.String("gen_ai.operation.name", "execute_tool"),
+			},
+		}
+		stubs := make(tracetest.SpanStubs, 512)
+		for i := range stubs {
+			stubs[i] = stub
+		}
+		bench(b, records(stubs))
+	})
+	b.Run("request", func(b *testing.B) {
+		sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+		}))
+		defer sink.Close()
+		env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": sink.URL, "OTEL_TRACES_SAMPLER": "always_on"}
+		tel := Start(context.Background(), Options{Service: "bench", Version: "1", Transport: "http", Logger: slog.New(slog.DiscardHandler), Getenv: func(k string) string { return env[k] }})
+		defer tel.Shutdown(context.Background())
+		shape := tel.shapeOf(operationKey{method: "tools/call", tool: "hello_world", protocol: "2025-11-25", transport: "tcp"})
+		spans := make([]spanRecord, 512)
+		for i := range spans {
+			s := &requestSpan{}
+			tel.tracer.start(context.Background(), s, "", time.Time{})
+			std := shape.std
+			std.sessionID, std.requestID = "0123456789abcdef0123456789abcdef", strconv.Itoa(i)
+			s.finish(shape, std, nil)
+			spans[i] = s
+		}
+		bench(b, spans)
+	})
 }

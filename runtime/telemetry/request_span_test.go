@@ -301,7 +301,7 @@ func TestRequestSpanServerAttributes(t *testing.T) {
 	}
 
 	var got coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(encodeSpans(spans), &got); err != nil {
+	if err := proto.Unmarshal(new(spanEncoder).encodeRequest(nil, spans), &got); err != nil {
 		t.Fatal(err)
 	}
 	span := got.GetResourceSpans()[0].GetScopeSpans()[0].GetSpans()[0]
