@@ -46,6 +46,7 @@ type family struct {
 
 	mu     sync.RWMutex
 	series map[labelValues]*metricSeries
+	last   atomic.Pointer[metricSeries] // the series with last returned
 }
 
 func newFamily(name, help, kind string, labels []string, upper []float64) *family {
@@ -58,12 +59,18 @@ func newFamily(name, help, kind string, labels []string, upper []float64) *famil
 }
 
 // with returns the series of the label values v, creating it the first
-// time: resolved once, a series is then a read-locked map lookup away.
+// time: resolved once, a series is then a read-locked map lookup away, or
+// none when it is the one with returned last, as it is for most requests
+// to a busy server.
 func (f *family) with(v labelValues) *metricSeries {
+	if s := f.last.Load(); s != nil && s.values == v {
+		return s
+	}
 	f.mu.RLock()
 	s := f.series[v]
 	f.mu.RUnlock()
 	if s != nil {
+		f.last.Store(s)
 		return s
 	}
 	f.mu.Lock()

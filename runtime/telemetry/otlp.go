@@ -465,11 +465,11 @@ func (e *spanEncoder) encodeSpan(s spanRecord) []byte {
 		// The server's attributes only, within the limits: those of its
 		// shape as encoded once, and the request's own.
 		b = append(b, rs.shape.encoded...)
-		if rs.std.sessionID != "" {
-			b = appendStringAttribute(b, fieldSpanAttributes, "mcp.session.id", rs.std.sessionID)
+		if rs.sessionID != "" {
+			b = appendStringAttribute(b, fieldSpanAttributes, "mcp.session.id", rs.sessionID)
 		}
-		if rs.std.requestID != "" {
-			b = appendStringAttribute(b, fieldSpanAttributes, "jsonrpc.request.id", rs.std.requestID)
+		if rs.requestID != "" {
+			b = appendStringAttribute(b, fieldSpanAttributes, "jsonrpc.request.id", rs.requestID)
 		}
 	} else if ok {
 		// The server's attributes, written from its strings.

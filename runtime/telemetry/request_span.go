@@ -203,8 +203,9 @@ type requestSpan struct {
 	ended         bool
 	end           time.Time
 	name          string
-	std           requestAttrs         // the server's, which win over attrs
-	shape         *spanShape           // std's, once finished by the server
+	shape         *spanShape // the server's attributes (see serverAttrs), which win over attrs
+	sessionID     string
+	requestID     string
 	attrs         []attribute.KeyValue // anybody else's (a tool's)
 	droppedAttrs  int
 	events        []sdktrace.Event
@@ -304,13 +305,13 @@ func (a *requestAttrs) has(key attribute.Key) (found bool) {
 }
 
 // finish names the span after its shape, sets the server's attributes
-// (std: those of shape and the request's own) and, when message is not
-// nil, the Error status with it, and ends the span.
-func (s *requestSpan) finish(shape *spanShape, std requestAttrs, message *string) {
+// (those of shape and the request's session and request ids) and, when
+// message is not nil, the Error status with it, and ends the span.
+func (s *requestSpan) finish(shape *spanShape, sessionID, requestID string, message *string) {
 	if !s.live() {
 		return
 	}
-	s.name, s.std, s.shape = shape.name, std, shape
+	s.name, s.shape, s.sessionID, s.requestID = shape.name, shape, sessionID, requestID
 	if message != nil && s.status.Code != codes.Ok {
 		s.status = sdktrace.Status{Code: codes.Error, Description: *message}
 	}
@@ -533,7 +534,8 @@ func (s *requestSpan) eachAttribute(kv func(attribute.KeyValue), std func(k, v s
 		n++
 		return true
 	}
-	s.std.each(func(k, v string) {
+	server := s.serverAttrs()
+	server.each(func(k, v string) {
 		if room() {
 			if limits.AttributeValueLengthLimit >= 0 {
 				v = truncateString(v, limits.AttributeValueLengthLimit)
@@ -542,11 +544,22 @@ func (s *requestSpan) eachAttribute(kv func(attribute.KeyValue), std func(k, v s
 		}
 	})
 	for _, a := range s.attrs {
-		if !s.std.has(a.Key) && room() {
+		if !server.has(a.Key) && room() {
 			kv(a)
 		}
 	}
 	return over
+}
+
+// serverAttrs are the attributes the server set when the span ended: its
+// shape's and the request's ids.
+func (s *requestSpan) serverAttrs() requestAttrs {
+	var a requestAttrs
+	if s.shape != nil {
+		a = s.shape.std
+	}
+	a.sessionID, a.requestID = s.sessionID, s.requestID
+	return a
 }
 
 // DroppedAttributes is the count of attributes the limits dropped.

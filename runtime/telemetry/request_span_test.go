@@ -286,7 +286,7 @@ func TestRequestSpanServerAttributes(t *testing.T) {
 	ss.start(context.Background(), s, "tools/call", time.Time{})
 	s.SetAttributes(attribute.String("a", "1"))
 	message := "it broke"
-	s.finish(&spanShape{name: "tools/call hello"}, requestAttrs{method: "tools/call", transport: "tcp", tool: "hello"}, &message)
+	s.finish(&spanShape{name: "tools/call hello", std: requestAttrs{method: "tools/call", transport: "tcp", tool: "hello"}}, "", "", &message)
 	spans := flush()
 	if len(spans) != 1 {
 		t.Fatalf("%d spans exported, want 1", len(spans))
@@ -321,15 +321,13 @@ func TestSpanShapeEncoding(t *testing.T) {
 	if shape.encoded == nil || shape.name != "tools/call hello_world" || shape.std.statusCode != "-32602" || tel.shapeOf(k) != shape {
 		t.Fatalf("shape %+v: want it encoded, named after the tool, with the status code, made once", shape)
 	}
-	std := shape.std
-	std.sessionID, std.requestID = "0123456789abcdef", "7"
 	s := &requestSpan{}
 	tel.tracer.start(context.Background(), s, "", time.Time{})
-	s.finish(shape, std, nil)
+	s.finish(shape, "0123456789abcdef", "7", nil)
 
 	var e spanEncoder
 	fast := slices.Clone(e.encodeSpan(s))
-	s.shape = &spanShape{name: shape.name} // not encoded
+	s.shape = &spanShape{name: shape.name, std: shape.std} // not encoded
 	if got := e.encodeSpan(s); !bytes.Equal(fast, got) {
 		t.Errorf("encoded from the shape:\n%x\nfrom the strings:\n%x", fast, got)
 	}

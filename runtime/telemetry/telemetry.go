@@ -63,6 +63,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -113,8 +114,9 @@ type Telemetry struct {
 	// shapes are the spanShapes made so far (see shapeOf), one per label
 	// combination of the traced requests, so that ending a span allocates
 	// nothing in steady state.
-	shapesMu sync.RWMutex
-	shapes   map[operationKey]*spanShape
+	shapesMu  sync.RWMutex
+	shapes    map[operationKey]*spanShape
+	lastShape atomic.Pointer[spanShape] // the one shapeOf returned last
 
 	shutdownOnce sync.Once
 }

@@ -493,13 +493,11 @@ func (op *operation) End() {
 		return
 	}
 	shape := op.t.shapeOf(k)
-	std := shape.std
-	std.sessionID, std.requestID = op.sessionID, requestIDText(op.requestID)
 	var failed *string
 	if k.errorType != "" {
 		failed = &op.errMessage
 	}
-	op.span.finish(shape, std, failed)
+	op.span.finish(shape, op.sessionID, requestIDText(op.requestID), failed)
 	end := op.span.endedAt()
 	if end.IsZero() { // ended before, by a tool: the operation ends now
 		end = time.Now()
@@ -513,6 +511,7 @@ func (op *operation) End() {
 // session's and the request's ids, also encoded as OTLP writes them; and
 // the series of the duration histogram the requests count in.
 type spanShape struct {
+	key      operationKey
 	name     string
 	std      requestAttrs
 	encoded  []byte // std's attributes as a Span's fields; nil when the span limits could cut them
@@ -521,13 +520,18 @@ type spanShape struct {
 
 // shapeOf is the spanShape of the label combination k, made once.
 func (t *Telemetry) shapeOf(k operationKey) *spanShape {
+	if shape := t.lastShape.Load(); shape != nil && shape.key == k {
+		return shape
+	}
 	t.shapesMu.RLock()
 	shape := t.shapes[k]
 	t.shapesMu.RUnlock()
 	if shape != nil {
+		t.lastShape.Store(shape)
 		return shape
 	}
 	shape = &spanShape{
+		key:  k,
 		name: k.method,
 		std: requestAttrs{
 			method: k.method, transport: k.transport, protocol: k.protocol,
