@@ -106,8 +106,7 @@ func checkObservability(t *testing.T, bin string, sec *security, a variantAnswer
 		t.Error("no span for the call of an unknown tool (named tools/call, without target)")
 	}
 
-	// Without an OTLP endpoint, mcp-go's request hooks time the requests
-	// instead of its tracer: the same metrics.
+	// Without an OTLP endpoint, no span is opened: the same metrics.
 	t.Run("untraced", func(t *testing.T) {
 		p, mfs := exerciseMetrics(t, bin, sec, a, transport)
 		checkOperationMetrics(t, mfs, a)

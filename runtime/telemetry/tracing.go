@@ -334,15 +334,29 @@ func (p spanStarter) Inject(ctx context.Context, h http.Header) { headerPropagat
 
 func (p spanStarter) Extract(ctx context.Context, h http.Header) context.Context {
 	op := p.t.newOperation()
+	// As mcp-go's tracer takes them: from the headers, not through the
+	// context (see answered).
+	op.sessionID, op.protocol = firstValue(h[server.HeaderKeySessionID]), firstValue(h[server.HeaderKeyProtocolVersion])
 	ctx = p.t.begin(headerPropagator{}.Extract(ctx, h), op)
 	if e := envelope.From(ctx); e != nil && !e.Batch && e.Method != "" && methodName(e.Method) == Other {
 		// mcp-go answers a method it does not have with -32601 and no
 		// hook: the request ends here.
-		op.method, op.protocol, op.requestID = e.Method, protocolOf(ctx), envelopeID(e.ID)
+		op.method, op.requestID = e.Method, envelopeID(e.ID)
+		if op.protocol == "" {
+			op.protocol = protocolOf(ctx)
+		}
 		op.errSet, op.errCode, op.errMessage = true, mcp.METHOD_NOT_FOUND, fmt.Sprintf("Method %s not found", e.Method)
 		op.End()
 	}
 	return ctx
+}
+
+// firstValue is the first of a header's values, "" for none.
+func firstValue(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return values[0]
 }
 
 // envelopeID is the request id of an envelope's id key (envelope.ID) as
@@ -628,8 +642,10 @@ func (t *Telemetry) answered(ctx context.Context, id any, method mcp.MCPMethod, 
 	if t.tracer != nil {
 		if op := requestOperation(ctx); op != nil {
 			op.requestID = id
-			if s := server.ClientSessionFromContext(ctx); s != nil {
-				op.sessionID = s.SessionID()
+			if op.sessionID == "" { // not in a header: on the legacy SSE transport, say
+				if s := server.ClientSessionFromContext(ctx); s != nil {
+					op.sessionID = s.SessionID()
+				}
 			}
 			op.answered(ctx, method, message, result, err)
 			op.End()
@@ -643,7 +659,10 @@ func (t *Telemetry) answered(ctx context.Context, id any, method mcp.MCPMethod, 
 
 // answered fills in what the request of ctx and its answer tell.
 func (op *operation) answered(ctx context.Context, method mcp.MCPMethod, message, result any, err error) {
-	op.method, op.protocol = string(method), protocolOf(ctx)
+	op.method = string(method)
+	if op.protocol == "" {
+		op.protocol = protocolOf(ctx)
+	}
 	switch m := message.(type) {
 	case *mcp.CallToolRequest:
 		op.tool = m.Params.Name

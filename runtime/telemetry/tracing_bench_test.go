@@ -19,7 +19,8 @@ import (
 // handled by mcp-go, measured so that a noisy machine does not decide it:
 // the servers (observability off; metrics only, timed by mcp-go's hooks as
 // on HTTP; metrics and every call traced with always_on to an OTLP/HTTP
-// endpoint; metrics timed by mcp-go's tracer without spans, as on stdio)
+// endpoint, as on HTTP: spanStarter opens the spans and the hooks end them;
+// metrics timed by mcp-go's tracer without spans, as on stdio)
 // take turns in blocks of calls within one loop, so that whatever else the
 // machine does falls on all of them alike. It reports each one's median
 // ns/call and allocs/call and the medians of the ratios to off per round.
@@ -56,8 +57,8 @@ func BenchmarkObservabilityCost(b *testing.B) {
 	if traced.tracer == nil {
 		b.Fatal("tracing is off with an OTLP endpoint")
 	}
-	// Timed by mcp-go's tracer, as a stdio server is: the share of the
-	// traced server's cost that is the tracer's path, not its spans.
+	// Timed by mcp-go's tracer, as a stdio server is untraced: what its
+	// middleware and span objects cost over the hooks.
 	tracerTimed := Start(context.Background(), Options{Service: "bench", Version: "1", Transport: "http", Logger: quiet, Getenv: func(string) string { return "" }})
 	defer tracerTimed.Shutdown(context.Background())
 	if tracerTimed.fromHooks() || tracerTimed.tracer != nil {
