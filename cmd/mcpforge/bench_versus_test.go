@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,7 +46,8 @@ import (
 // none and jwt have observability (the default) with metrics on and tracing
 // off; noobs is none generated with --no-observability, and otel is none
 // with metrics on and every call traced (OTEL_TRACES_SAMPLER=always_on) to
-// an OTLP/HTTP endpoint of this process. obs-<era> is otel's rate over
+// an OTLP/HTTP endpoint (testdata/bench/otlpsink, a separate process on the
+// load generator's CPU, as a collector is not on the server's). obs-<era> is otel's rate over
 // noobs', obscpu-<era> noobs' CPU per call over otel's: what observability
 // costs, measured in the same run (target of issue 13: at least 0.95).
 // MCPFORGE_BENCH_DURATION sets the length of one measurement (default 3s);
@@ -62,13 +61,22 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 		dur = d
 	}
 	tools := b.TempDir()
-	goCmd(b, filepath.Join("..", ".."), "build", "-o", tools, "./testdata/bench/baresrv", "./testdata/bench/mcpload")
+	goCmd(b, filepath.Join("..", ".."), "build", "-o", tools, "./testdata/bench/baresrv", "./testdata/bench/mcpload", "./testdata/bench/otlpsink")
 	noneBin := benchServer(b, "none", "--auth", "none")
 	noObsBin := benchServer(b, "noobs", "--auth", "none", "--no-observability")
 	jwtBin := benchServer(b, "jwt", "--auth", "jwt-local")
-	otlp := otlpSink(b)
 	// Metrics on a free port: the default one may be taken on this machine.
 	metricsEnv := func(name string) string { return generator.EnvPrefix(name) + "_TELEMETRY_METRICS_ADDR=127.0.0.1:0" }
+	pin := func(cpu string, args []string) []string {
+		if _, err := exec.LookPath("taskset"); err == nil && numCPU() >= 2 {
+			return append([]string{"taskset", "-c", cpu}, args...)
+		}
+		return args
+	}
+	// The collector of otel's spans, with the load generator: on the
+	// server's CPU it would take turns with the server.
+	otlp, _, stopSink := startBenchServer(b, pin("1", []string{filepath.Join(tools, "otlpsink"), "-addr", "127.0.0.1:0"}), nil, false)
+	b.Cleanup(stopSink)
 	issuer := newJWKSIssuer(b)
 	prefix := generator.EnvPrefix("jwt")
 
@@ -115,12 +123,6 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 		}
 	}
 	eras := []struct{ name, proto string }{{"handshake", "2025-11-25"}, {"stateless", "2026-07-28"}}
-	pin := func(cpu string, args []string) []string {
-		if _, err := exec.LookPath("taskset"); err == nil && numCPU() >= 2 {
-			return append([]string{"taskset", "-c", cpu}, args...)
-		}
-		return args
-	}
 
 	rates := map[string][]float64{} // calls per second
 	cpus := map[string][]float64{}  // server CPU µs per call
@@ -195,19 +197,6 @@ func medianRatio(a, b []float64) float64 {
 		r[i] = a[i] / b[i]
 	}
 	return median(r)
-}
-
-// otlpSink is an OTLP/HTTP trace endpoint that accepts and drops every
-// export, as a collector would take them: the benchmark measures the
-// server's side of tracing.
-func otlpSink(b *testing.B) string {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		// An empty body is an empty ExportTraceServiceResponse: all accepted.
-		w.Header().Set("Content-Type", "application/x-protobuf")
-	}))
-	b.Cleanup(srv.Close)
-	return srv.URL
 }
 
 func median(v []float64) float64 {
