@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 )
 
@@ -44,9 +43,7 @@ type family struct {
 	order            []int     // indexes of labels sorted by name, the order they are written in
 	upper            []float64 // a histogram's bucket upper bounds, +Inf excluded
 
-	mu     sync.RWMutex
-	series map[labelValues]*metricSeries
-	last   atomic.Pointer[metricSeries] // the series with last returned
+	series lastMap[labelValues, *metricSeries]
 }
 
 func newFamily(name, help, kind string, labels []string, upper []float64) *family {
@@ -55,32 +52,19 @@ func newFamily(name, help, kind string, labels []string, upper []float64) *famil
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(labels[a], labels[b]) })
-	return &family{name: name, help: help, kind: kind, labels: labels, order: order, upper: upper, series: make(map[labelValues]*metricSeries)}
+	return &family{name: name, help: help, kind: kind, labels: labels, order: order, upper: upper}
 }
 
-// with returns the series of the label values v, creating it the first
-// time: resolved once, a series is then a read-locked map lookup away, or
-// none when it is the one with returned last, as it is for most requests
-// to a busy server.
+// with returns the series of the label values v, created the first time.
 func (f *family) with(v labelValues) *metricSeries {
-	if s := f.last.Load(); s != nil && s.values == v {
-		return s
-	}
-	f.mu.RLock()
-	s := f.series[v]
-	f.mu.RUnlock()
-	if s != nil {
-		f.last.Store(s)
-		return s
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if s = f.series[v]; s == nil {
-		s = &metricSeries{values: v}
-		if f.kind == kindHistogram {
-			s.upper, s.buckets = f.upper, make([]atomic.Uint64, len(f.upper)+1)
-		}
-		f.series[v] = s
+	return f.series.get(v, f.newSeries)
+}
+
+// newSeries is a new series of the label values v.
+func (f *family) newSeries(v labelValues) *metricSeries {
+	s := &metricSeries{values: v}
+	if f.kind == kindHistogram {
+		s.upper, s.buckets = f.upper, make([]atomic.Uint64, len(f.upper)+1)
 	}
 	return s
 }
@@ -208,12 +192,7 @@ func (w *textWriter) single(name, help, kind string, v float64) {
 
 // family writes a registered family, its series ordered by label values.
 func (w *textWriter) family(f *family) {
-	f.mu.RLock()
-	all := make([]*metricSeries, 0, len(f.series))
-	for _, s := range f.series {
-		all = append(all, s)
-	}
-	f.mu.RUnlock()
+	all := f.series.values()
 	slices.SortFunc(all, func(a, b *metricSeries) int {
 		for _, i := range f.order {
 			if c := strings.Compare(a.values[i], b.values[i]); c != 0 {

@@ -94,8 +94,8 @@ func TestHistogramConcurrent(t *testing.T) {
 	if sum := math.Float64frombits(s.sum.Load()); n != 8000 || sum != 4000 {
 		t.Errorf("%d observations summing to %v, want 8000 and 4000", n, sum)
 	}
-	if len(f.series) != 1 {
-		t.Errorf("%d series for one label combination", len(f.series))
+	if n := len(f.series.values()); n != 1 {
+		t.Errorf("%d series for one label combination", n)
 	}
 }
 

@@ -94,6 +94,14 @@ func connect(t *testing.T, s *server.MCPServer, headers map[string]string) *clie
 	if err != nil {
 		t.Fatal(err)
 	}
+	initialize(t, c)
+	return c
+}
+
+// initialize starts c and initializes its session with the latest legacy
+// protocol version; c is closed when the test ends.
+func initialize(t *testing.T, c *client.Client) {
+	t.Helper()
 	t.Cleanup(func() { _ = c.Close() })
 	ctx := context.Background()
 	if err := c.Start(ctx); err != nil {
@@ -105,7 +113,21 @@ func connect(t *testing.T, s *server.MCPServer, headers map[string]string) *clie
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatal(err)
 	}
-	return c
+}
+
+// spanNamed is the last span named name that r received.
+func spanNamed(t *testing.T, r *otlpReceiver, name string) *tracepb.Span {
+	t.Helper()
+	var span *tracepb.Span
+	for _, s := range r.received() {
+		if s.GetName() == name {
+			span = s
+		}
+	}
+	if span == nil {
+		t.Fatalf("no span %q", name)
+	}
+	return span
 }
 
 func callTool(c *client.Client, name string, meta map[string]any) (*mcp.CallToolResult, error) {

@@ -63,7 +63,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -114,9 +113,7 @@ type Telemetry struct {
 	// shapes are the spanShapes made so far (see shapeOf), one per label
 	// combination of the traced requests, so that ending a span allocates
 	// nothing in steady state.
-	shapesMu  sync.RWMutex
-	shapes    map[operationKey]*spanShape
-	lastShape atomic.Pointer[spanShape] // the one shapeOf returned last
+	shapes lastMap[operationKey, *spanShape]
 
 	shutdownOnce sync.Once
 }

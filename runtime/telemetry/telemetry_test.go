@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -364,6 +366,41 @@ func TestSpans(t *testing.T) {
 	t.Run("hooks", func(t *testing.T) { testRequestSpans(t, true) })
 }
 
+// TestSpansWithoutSessionHeaders: a traced request that carries neither
+// Mcp-Session-Id nor MCP-Protocol-Version, as on the legacy SSE transport
+// whose session is in the query, gets both from its context.
+func TestSpansWithoutSessionHeaders(t *testing.T) {
+	recv := newOTLPReceiver(t)
+	traceTo(t, recv)
+	tel := startReceived(t)
+	hs := httptest.NewServer(server.NewSSEServer(newTestServer(tel)))
+	t.Cleanup(hs.Close)
+	c, err := client.NewSSEMCPClient(hs.URL + "/sse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	initialize(t, c)
+	if _, err := callTool(c, "hello_world", nil); err != nil {
+		t.Fatal(err)
+	}
+	sse, ok := c.GetTransport().(*transport.SSE)
+	if !ok {
+		t.Fatalf("the SSE client's transport is a %T", c.GetTransport())
+	}
+	session := sse.GetEndpoint().Query().Get("sessionId")
+	if session == "" {
+		t.Fatalf("the SSE endpoint %s has no session id", sse.GetEndpoint())
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a := spanAttrs(spanNamed(t, recv, "tools/call hello_world"))
+	if a["mcp.session.id"] != session || a["mcp.protocol.version"] != mcp.LATEST_LEGACY_PROTOCOL_VERSION {
+		t.Errorf("hello_world span over SSE: mcp.session.id %q, mcp.protocol.version %q; want %q and %q",
+			a["mcp.session.id"], a["mcp.protocol.version"], session, mcp.LATEST_LEGACY_PROTOCOL_VERSION)
+	}
+}
+
 func testRequestSpans(t *testing.T, hooks bool) {
 	recv := newOTLPReceiver(t)
 	traceTo(t, recv)
@@ -560,15 +597,7 @@ func TestStdioSpans(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var span *tracepb.Span
-	for _, sp := range recv.received() {
-		if sp.GetName() == "tools/call logs" {
-			span = sp
-		}
-	}
-	if span == nil {
-		t.Fatalf("no span \"tools/call logs\" over stdio")
-	}
+	span := spanNamed(t, recv, "tools/call logs")
 	if got := hex.EncodeToString(span.GetTraceId()); got != callerTraceID {
 		t.Errorf("stdio span: trace id %s, want %s", got, callerTraceID)
 	}

@@ -534,17 +534,12 @@ type spanShape struct {
 
 // shapeOf is the spanShape of the label combination k, made once.
 func (t *Telemetry) shapeOf(k operationKey) *spanShape {
-	if shape := t.lastShape.Load(); shape != nil && shape.key == k {
-		return shape
-	}
-	t.shapesMu.RLock()
-	shape := t.shapes[k]
-	t.shapesMu.RUnlock()
-	if shape != nil {
-		t.lastShape.Store(shape)
-		return shape
-	}
-	shape = &spanShape{
+	return t.shapes.get(k, t.newShape)
+}
+
+// newShape is the spanShape of the label combination k.
+func (t *Telemetry) newShape(k operationKey) *spanShape {
+	shape := &spanShape{
 		key:  k,
 		name: k.method,
 		std: requestAttrs{
@@ -564,15 +559,6 @@ func (t *Telemetry) shapeOf(k operationKey) *spanShape {
 		shape.encoded = []byte{}
 		shape.std.each(func(k, v string) { shape.encoded = appendStringAttribute(shape.encoded, fieldSpanAttributes, k, v) })
 	}
-	t.shapesMu.Lock()
-	defer t.shapesMu.Unlock()
-	if made := t.shapes[k]; made != nil {
-		return made
-	}
-	if t.shapes == nil {
-		t.shapes = make(map[operationKey]*spanShape)
-	}
-	t.shapes[k] = shape
 	return shape
 }
 
