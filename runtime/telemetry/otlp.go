@@ -461,7 +461,7 @@ func (e *spanEncoder) encodeSpan(s spanRecord) []byte {
 	b = appendFixed64(b, fieldSpanStart, uint64(s.StartTime().UnixNano()))
 	b = appendFixed64(b, fieldSpanEnd, uint64(s.EndTime().UnixNano()))
 	var dropped int
-	if rs, ok := s.(*requestSpan); ok && rs.shape != nil && rs.shape.encoded != nil && len(rs.attrs) == 0 && rs.droppedAttrs == 0 {
+	if rs, ok := s.(*requestSpan); ok && rs.shape != nil && rs.shape.encoded != nil && len(rs.added().attrs) == 0 && rs.added().droppedAttrs == 0 {
 		// The server's attributes only, within the limits: those of its
 		// shape as encoded once, and the request's own.
 		b = append(b, rs.shape.encoded...)
@@ -478,7 +478,7 @@ func (e *spanEncoder) encodeSpan(s spanRecord) []byte {
 		}, func(k, v string) {
 			b = appendStringAttribute(b, fieldSpanAttributes, k, v)
 		})
-		dropped = rs.droppedAttrs + over
+		dropped = rs.added().droppedAttrs + over
 	} else {
 		for _, kv := range s.Attributes() {
 			b = e.appendAttribute(b, fieldSpanAttributes, kv)

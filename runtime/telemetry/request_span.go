@@ -199,21 +199,49 @@ type requestSpan struct {
 	start     time.Time
 	recording bool // the sampler recorded it (RecordOnly or RecordAndSample)
 
-	mu            sync.Mutex
-	ended         bool
-	end           time.Time
-	name          string
-	shape         *spanShape // the server's attributes (see serverAttrs), which win over attrs
-	sessionID     string
-	requestID     string
-	attrs         []attribute.KeyValue // anybody else's (a tool's)
+	mu        sync.Mutex
+	ended     bool
+	end       time.Time
+	name      string
+	shape     *spanShape // the server's attributes (see serverAttrs), which win over attrs
+	sessionID string
+	requestID string
+	extra     *spanExtras // nil until anybody else adds to the span
+	status    sdktrace.Status
+}
+
+// spanExtras is what others than the server (a tool) add to a request's
+// span, which most spans never get: kept out of requestSpan, so that an
+// operation and its span take 512 bytes, the largest allocation of the
+// runtime without a header, rather than 640.
+type spanExtras struct {
+	attrs         []attribute.KeyValue
 	droppedAttrs  int
 	events        []sdktrace.Event
 	droppedEvents int
 	links         []sdktrace.Link
 	droppedLinks  int
-	status        sdktrace.Status
 }
+
+// extras is the span's spanExtras, allocated on first use; s is locked.
+func (s *requestSpan) extras() *spanExtras {
+	if s.extra == nil {
+		s.extra = &spanExtras{}
+	}
+	return s.extra
+}
+
+// added is what others added to the span, empty when nothing was.
+func (s *requestSpan) added() *spanExtras {
+	if s.extra == nil {
+		return &noExtras
+	}
+	return s.extra
+}
+
+// noExtras is the spanExtras of a span nobody else added to; never
+// written.
+var noExtras spanExtras
 
 // SpanContext is the span's identity, which the spans a tool opens in the
 // request's context take as their parent.
@@ -262,7 +290,8 @@ func (s *requestSpan) SetAttributes(kvs ...attribute.KeyValue) {
 		return
 	}
 	defer s.mu.Unlock()
-	s.attrs, s.droppedAttrs = setAttributes(s.attrs, s.droppedAttrs, kvs, s.src.limits.AttributeCountLimit, s.src.limits.AttributeValueLengthLimit)
+	x := s.extras()
+	x.attrs, x.droppedAttrs = setAttributes(x.attrs, x.droppedAttrs, kvs, s.src.limits.AttributeCountLimit, s.src.limits.AttributeValueLengthLimit)
 }
 
 // requestAttrs are the attributes of the MCP semantic conventions that the
@@ -388,17 +417,17 @@ func (s *requestSpan) AddEvent(name string, opts ...trace.EventOption) {
 
 // addEvent records an event; s is locked.
 func (s *requestSpan) addEvent(name string, cfg trace.EventConfig) {
-	limits := s.src.limits
+	limits, x := s.src.limits, s.extras()
 	if limits.EventCountLimit == 0 {
-		s.droppedEvents++
+		x.droppedEvents++
 		return
 	}
 	attrs, dropped := setAttributes(nil, 0, cfg.Attributes(), limits.AttributePerEventCountLimit, limits.AttributeValueLengthLimit)
-	if limits.EventCountLimit > 0 && len(s.events) >= limits.EventCountLimit {
-		s.events = append(s.events[:0], s.events[1:]...)
-		s.droppedEvents++
+	if limits.EventCountLimit > 0 && len(x.events) >= limits.EventCountLimit {
+		x.events = append(x.events[:0], x.events[1:]...)
+		x.droppedEvents++
 	}
-	s.events = append(s.events, sdktrace.Event{Name: name, Attributes: attrs, DroppedAttributeCount: dropped, Time: cfg.Timestamp()})
+	x.events = append(x.events, sdktrace.Event{Name: name, Attributes: attrs, DroppedAttributeCount: dropped, Time: cfg.Timestamp()})
 }
 
 // RecordError records err as an exception event, as the SDK does; it does
@@ -436,13 +465,13 @@ func (s *requestSpan) AddLink(link trace.Link) {
 		return
 	}
 	defer s.mu.Unlock()
-	limits := s.src.limits
-	if limits.LinkCountLimit >= 0 && len(s.links) >= limits.LinkCountLimit {
-		s.droppedLinks++
+	limits, x := s.src.limits, s.extras()
+	if limits.LinkCountLimit >= 0 && len(x.links) >= limits.LinkCountLimit {
+		x.droppedLinks++
 		return
 	}
 	attrs, dropped := setAttributes(nil, 0, link.Attributes, limits.AttributePerLinkCountLimit, limits.AttributeValueLengthLimit)
-	s.links = append(s.links, sdktrace.Link{SpanContext: link.SpanContext, Attributes: attrs, DroppedAttributeCount: dropped})
+	x.links = append(x.links, sdktrace.Link{SpanContext: link.SpanContext, Attributes: attrs, DroppedAttributeCount: dropped})
 }
 
 // SetStatus sets the status: Error with its description, or Ok, which no
@@ -543,7 +572,7 @@ func (s *requestSpan) eachAttribute(kv func(attribute.KeyValue), std func(k, v s
 			std(k, v)
 		}
 	})
-	for _, a := range s.attrs {
+	for _, a := range s.added().attrs {
 		if !server.has(a.Key) && room() {
 			kv(a)
 		}
@@ -565,20 +594,20 @@ func (s *requestSpan) serverAttrs() requestAttrs {
 // DroppedAttributes is the count of attributes the limits dropped.
 func (s *requestSpan) DroppedAttributes() int {
 	over := s.eachAttribute(func(attribute.KeyValue) {}, func(string, string) {})
-	return s.droppedAttrs + over
+	return s.added().droppedAttrs + over
 }
 
 // Events are the span's events.
-func (s *requestSpan) Events() []sdktrace.Event { return s.events }
+func (s *requestSpan) Events() []sdktrace.Event { return s.added().events }
 
 // DroppedEvents is the count of events the limit dropped.
-func (s *requestSpan) DroppedEvents() int { return s.droppedEvents }
+func (s *requestSpan) DroppedEvents() int { return s.added().droppedEvents }
 
 // Links are the span's links.
-func (s *requestSpan) Links() []sdktrace.Link { return s.links }
+func (s *requestSpan) Links() []sdktrace.Link { return s.added().links }
 
 // DroppedLinks is the count of links the limit dropped.
-func (s *requestSpan) DroppedLinks() int { return s.droppedLinks }
+func (s *requestSpan) DroppedLinks() int { return s.added().droppedLinks }
 
 // Status is the span's status.
 func (s *requestSpan) Status() sdktrace.Status { return s.status }

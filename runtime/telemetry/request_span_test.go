@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"go.opentelemetry.io/otel"
@@ -341,11 +342,17 @@ func TestSpanShapeEncoding(t *testing.T) {
 		t.Errorf("attributes %v: want the nine of the shape and the request", a)
 	}
 
-	s.attrs = []attribute.KeyValue{attribute.String("db.system.name", "postgresql")}
+	s.extras().attrs = []attribute.KeyValue{attribute.String("db.system.name", "postgresql")}
 	if err := proto.Unmarshal(e.encodeSpan(s), &span); err != nil {
 		t.Fatal(err)
 	}
 	if a := spanAttrs(&span); len(a) != 10 || a["db.system.name"] != "postgresql" || a["gen_ai.tool.name"] != "hello_world" {
 		t.Errorf("attributes %v: want the server's nine and the tool's", a)
+	}
+}
+
+func TestTracedOperationSize(t *testing.T) {
+	if n := unsafe.Sizeof(tracedOperation{}); n > 512 {
+		t.Errorf("an operation and its span take %d bytes, over 512: move what few spans use into spanExtras", n)
 	}
 }
