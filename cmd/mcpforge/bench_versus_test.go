@@ -130,13 +130,17 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 
 	rates := map[string][]float64{} // calls per second
 	cpus := map[string][]float64{}  // server CPU µs per call
-	// The servers that take turns, noobs (the reference) first, and per
-	// metric the rounds' ratios of each other one to noobs.
+	// The servers that take turns, noobs (the reference) first, when it
+	// and another one are measured; per metric, the rounds' ratios of each
+	// other one to noobs.
 	var turns []*benchTarget
 	for _, name := range []string{"noobs", "none", "otel"} {
 		if i := slices.IndexFunc(targets, func(tg benchTarget) bool { return tg.name == name }); i >= 0 {
 			turns = append(turns, &targets[i])
 		}
+	}
+	if len(turns) < 2 || turns[0].name != "noobs" {
+		turns = nil
 	}
 	turnMetric := map[string][2]string{"otel": {"obs", "obscpu"}, "none": {"metrics", "metricscpu"}}
 	turnRatios := map[string][]float64{}
@@ -144,11 +148,11 @@ func BenchmarkVersusMCPGo(b *testing.B) {
 	// alone against.
 	withBare := slices.ContainsFunc(targets, func(tg benchTarget) bool { return tg.name == "bare" })
 	measureAlone := func(tg benchTarget) bool {
-		return withBare || len(turns) < 2 || !slices.ContainsFunc(turns, func(t *benchTarget) bool { return t.name == tg.name })
+		return withBare || !slices.ContainsFunc(turns, func(t *benchTarget) bool { return t.name == tg.name })
 	}
 	for round := 0; b.Loop(); round++ {
 		for _, era := range eras {
-			if len(turns) > 1 && turns[0].name == "noobs" {
+			if turns != nil {
 				turnRates, turnCPUs := takeTurns(b, tools, pin, turns, round, dur, era.proto)
 				for i, tg := range turns[1:] {
 					m := turnMetric[tg.name]

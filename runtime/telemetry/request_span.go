@@ -212,8 +212,8 @@ type requestSpan struct {
 
 // spanExtras is what others than the server (a tool) add to a request's
 // span, which most spans never get: kept out of requestSpan, so that an
-// operation and its span take 512 bytes, the largest allocation of the
-// runtime without a header, rather than 640.
+// operation and its span fit in 512 bytes, the largest allocation of the
+// runtime without a header (tracedOperation).
 type spanExtras struct {
 	attrs         []attribute.KeyValue
 	droppedAttrs  int
